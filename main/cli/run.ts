@@ -1,0 +1,84 @@
+/**
+ * The `kiln` command. People get plain text, scripts get `--json`, progress
+ * goes to stderr, and a failure exits non-zero with a one-line reason.
+ */
+import { parseArgs } from 'node:util';
+import { KilnError } from '../../shared/errors.js';
+import { packageInfo, resolveKilnHome } from '../paths.js';
+import { commands, type CommandContext } from './commands.js';
+
+const usage = `kiln: from a CSV file to a served model
+
+Usage:
+  kiln <command> [options]
+
+Commands:
+  projects [--json]                 List projects
+  projects create <name> [--json]   Create a project
+  import <file> [--project P] [--json]
+                                    Import a CSV file into a project (created if needed)
+  jobs [--json]                     List recent jobs
+
+Options:
+  --json         Print JSON for scripts instead of text
+  --version, -v  Print the version
+  --help, -h     Print this help
+
+The workspace is $KILN_HOME (default ~/.kiln). Exit codes: 0 ok, 1 failed, 2 bad usage.`;
+
+export async function runCli(argv: string[], io: { out: (text: string) => void; err: (text: string) => void }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        project: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    io.err(`kiln: ${error instanceof Error ? error.message : String(error)}. See kiln --help.`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.out(values.json ? JSON.stringify({ version: packageInfo().version }) : `kiln ${packageInfo().version}`);
+    return 0;
+  }
+  const [name, ...rest] = positionals;
+  if (values.help || name === undefined || name === 'help') {
+    io.out(usage);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`kiln: unknown command "${name}". See kiln --help.`);
+    return 2;
+  }
+  const context: CommandContext = {
+    args: rest,
+    json: values.json,
+    project: values.project,
+    home: resolveKilnHome(),
+    out: io.out,
+    err: io.err,
+  };
+  try {
+    return await command(context);
+  } catch (error) {
+    io.err(`kiln: ${oneLine(error)}`);
+    return error instanceof KilnError && error.code === 'invalid_argument' ? 2 : 1;
+  }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/NODE_MODULE_VERSION/.test(message)) {
+    return 'a native module was built for Electron, not Node; run `npm rebuild better-sqlite3` to use the CLI again.';
+  }
+  return message.replace(/\s*\n\s*/g, ' ');
+}
+

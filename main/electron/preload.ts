@@ -1,0 +1,25 @@
+/**
+ * The only bridge between the sandboxed renderer and the engine. It exposes
+ * `window.kiln` with three functions and nothing else from Node or Electron.
+ * Bundled to CommonJS, because sandboxed preloads cannot be ES modules.
+ */
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import { isMethodName } from '../../shared/api.js';
+import type { KilnBridge } from '../../shared/bridge.js';
+import type { KilnEvent } from '../../shared/events.js';
+import { ipcChannels } from './ipc.js';
+
+const bridge: KilnBridge = {
+  call: async (method, input) => {
+    if (!isMethodName(method)) return { ok: false, error: { code: 'invalid_argument', message: `Unknown method ${String(method)}.`, field: 'method' } };
+    return ipcRenderer.invoke(ipcChannels.call, method, input);
+  },
+  subscribe: (listener) => {
+    const handler = (_event: unknown, payload: KilnEvent) => listener(payload);
+    ipcRenderer.on(ipcChannels.event, handler);
+    return () => ipcRenderer.removeListener(ipcChannels.event, handler);
+  },
+  pathForFile: (file) => webUtils.getPathForFile(file),
+};
+
+contextBridge.exposeInMainWorld('kiln', bridge);

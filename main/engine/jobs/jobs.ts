@@ -1,0 +1,196 @@
+import type { Job, JobState } from '../../../shared/api.js';
+import { KilnError } from '../../../shared/errors.js';
+import type { Db } from '../workspace/database.js';
+import { newId, nowIso } from '../ids.js';
+
+export interface JobProgress {
+  stage?: string;
+  /** 0..1, or null when the total is not known. */
+  fraction?: number | null;
+  message?: string;
+}
+
+export interface JobContext {
+  readonly jobId: string;
+  readonly signal: AbortSignal;
+  progress(update: JobProgress): void;
+  /** Throws a `cancelled` KilnError when the job has been asked to stop. */
+  throwIfCancelled(): void;
+}
+
+export type JobWork<T> = (context: JobContext) => Promise<T>;
+
+interface JobRow {
+  id: string;
+  kind: string;
+  project_id: string | null;
+  state: JobState;
+  stage: string;
+  fraction: number | null;
+  message: string;
+  error: string | null;
+  result_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function rowToJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    projectId: row.project_id,
+    state: row.state,
+    stage: row.stage,
+    fraction: row.fraction,
+    message: row.message,
+    error: row.error,
+    result: row.result_json === null ? null : (JSON.parse(row.result_json) as unknown),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const terminal: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+
+/**
+ * Runs long work as jobs: each has an id, streams progress, can be cancelled
+ * through its AbortController, and has its state written to SQLite so that a
+ * restart can tell what was interrupted.
+ */
+export class JobManager {
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly finished = new Map<string, Promise<Job>>();
+  private readonly lastWrite = new Map<string, number>();
+  /** Rows of unfinished jobs, newer than what SQLite holds between throttled writes. */
+  private readonly live = new Map<string, JobRow>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly emit: (job: Job) => void,
+  ) {
+    // Work that was running when the process died is not running now.
+    const now = nowIso();
+    db.prepare(
+      `UPDATE jobs SET state = 'interrupted', message = 'Kiln stopped while this job was running.', updated_at = ?
+       WHERE state IN ('queued', 'running')`,
+    ).run(now);
+  }
+
+  start<T>(kind: string, projectId: string | null, work: JobWork<T>): string {
+    const id = newId('job');
+    const now = nowIso();
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, kind, project_id, state, stage, fraction, message, created_at, updated_at)
+         VALUES (?, ?, ?, 'queued', 'queued', 0, '', ?, ?)`,
+      )
+      .run(id, kind, projectId, now, now);
+    const controller = new AbortController();
+    this.controllers.set(id, controller);
+    this.emit(this.get(id));
+
+    const context: JobContext = {
+      jobId: id,
+      signal: controller.signal,
+      progress: (update) => this.progress(id, update),
+      throwIfCancelled: () => {
+        if (controller.signal.aborted) throw new KilnError('cancelled', 'Cancelled.');
+      },
+    };
+
+    const done = (async (): Promise<Job> => {
+      // Let the caller receive the job id before any work (or failure) happens.
+      await Promise.resolve();
+      this.update(id, { state: 'running', stage: 'starting' }, true);
+      try {
+        const result = await work(context);
+        if (controller.signal.aborted) throw new KilnError('cancelled', 'Cancelled.');
+        this.update(id, { state: 'succeeded', stage: 'done', fraction: 1, result_json: JSON.stringify(result ?? null) }, true);
+      } catch (error) {
+        if (controller.signal.aborted || (error instanceof KilnError && error.code === 'cancelled')) {
+          this.update(id, { state: 'cancelled', message: 'Cancelled by the user.' }, true);
+        } else {
+          const message = error instanceof Error ? error.message : String(error);
+          this.update(id, { state: 'failed', error: message, message }, true);
+        }
+      } finally {
+        this.controllers.delete(id);
+        this.lastWrite.delete(id);
+      }
+      return this.get(id);
+    })();
+    this.finished.set(id, done);
+    void done.finally(() => this.finished.delete(id));
+    return id;
+  }
+
+  get(jobId: string): Job {
+    return rowToJob(this.row(jobId));
+  }
+
+  private row(jobId: string): JobRow {
+    const live = this.live.get(jobId);
+    if (live) return live;
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(jobId) as JobRow | undefined;
+    if (!row) throw new KilnError('not_found', `There is no job ${jobId}.`, 'jobId');
+    return row;
+  }
+
+  list(projectId?: string, limit = 100): Job[] {
+    const rows = (
+      projectId === undefined
+        ? this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?').all(limit)
+        : this.db.prepare('SELECT * FROM jobs WHERE project_id = ? ORDER BY created_at DESC LIMIT ?').all(projectId, limit)
+    ) as JobRow[];
+    return rows.map(rowToJob);
+  }
+
+  cancel(jobId: string): Job {
+    const job = this.get(jobId);
+    if (terminal.has(job.state)) return job;
+    this.controllers.get(jobId)?.abort();
+    return this.update(jobId, { stage: 'cancelling', message: 'Cancelling…' }, true);
+  }
+
+  /** Resolves with the job's final state (used by the CLI and tests). */
+  async wait(jobId: string): Promise<Job> {
+    return (await this.finished.get(jobId)) ?? this.get(jobId);
+  }
+
+  /** Cancels everything still running and waits for it to settle. */
+  async shutdown(): Promise<void> {
+    for (const controller of this.controllers.values()) controller.abort();
+    await Promise.allSettled([...this.finished.values()]);
+  }
+
+  private progress(jobId: string, update: JobProgress): void {
+    const changes: Partial<JobRow> = {};
+    if (update.stage !== undefined) changes.stage = update.stage;
+    if (update.fraction !== undefined) changes.fraction = update.fraction === null ? null : Math.min(1, Math.max(0, update.fraction));
+    if (update.message !== undefined) changes.message = update.message;
+    this.update(jobId, changes, false);
+  }
+
+  /**
+   * Progress can arrive thousands of times a second: every update is emitted,
+   * but SQLite is written at most four times a second unless the state changes.
+   */
+  private update(jobId: string, changes: Partial<JobRow>, force: boolean): Job {
+    const now = Date.now();
+    const merged: JobRow = { ...this.row(jobId), ...changes, updated_at: new Date(now).toISOString() };
+    const finished = terminal.has(merged.state);
+    if (finished) this.live.delete(jobId);
+    else this.live.set(jobId, merged);
+    if (force || finished || now - (this.lastWrite.get(jobId) ?? 0) > 250) {
+      this.lastWrite.set(jobId, now);
+      this.db
+        .prepare(
+          `UPDATE jobs SET state = ?, stage = ?, fraction = ?, message = ?, error = ?, result_json = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(merged.state, merged.stage, merged.fraction, merged.message, merged.error, merged.result_json, merged.updated_at, jobId);
+    }
+    const job = rowToJob(merged);
+    this.emit(job);
+    return job;
+  }
+}
