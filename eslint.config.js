@@ -56,7 +56,9 @@ export default tseslint.config(
         'error',
         {
           ...noNode,
-          patterns: [{ group: ['**/main/**', 'electron'], message: 'The renderer reaches the engine only through shared/ and the transport.' }],
+          patterns: [
+            { group: ['**/main/**', 'electron'], message: 'The renderer reaches the engine only through shared/ and the transport.' },
+          ],
         },
       ],
     },

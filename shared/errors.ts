@@ -3,13 +3,7 @@
  * KilnError to this plain shape and rebuilds it on the other side, so the UI
  * can show `message` and highlight `field` without knowing which transport ran.
  */
-export type KilnErrorCode =
-  | 'invalid_argument'
-  | 'not_found'
-  | 'bad_input'
-  | 'cancelled'
-  | 'unauthorized'
-  | 'internal';
+export type KilnErrorCode = 'invalid_argument' | 'not_found' | 'bad_input' | 'cancelled' | 'unauthorized' | 'internal';
 
 export interface KilnErrorShape {
   code: KilnErrorCode;
@@ -44,22 +38,13 @@ export class KilnError extends Error {
   }
 }
 
-const codes: readonly KilnErrorCode[] = [
-  'invalid_argument',
-  'not_found',
-  'bad_input',
-  'cancelled',
-  'unauthorized',
-  'internal',
-];
+const codes: readonly KilnErrorCode[] = ['invalid_argument', 'not_found', 'bad_input', 'cancelled', 'unauthorized', 'internal'];
 
 export function isKilnErrorShape(value: unknown): value is KilnErrorShape {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
   return (
-    typeof candidate.message === 'string' &&
-    typeof candidate.code === 'string' &&
-    (codes as readonly string[]).includes(candidate.code)
+    typeof candidate.message === 'string' && typeof candidate.code === 'string' && (codes as readonly string[]).includes(candidate.code)
   );
 }
 

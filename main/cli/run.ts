@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { KilnError } from '../../shared/errors.js';
 import { packageInfo, resolveKilnHome } from '../paths.js';
-import { commands, type CommandContext } from './commands.js';
+import { commands } from './commands/index.js';
+import type { CommandContext } from './common.js';
 
 const usage = `kiln: from a CSV file to a served model
 
@@ -81,4 +82,3 @@ function oneLine(error: unknown): string {
   }
   return message.replace(/\s*\n\s*/g, ' ');
 }
-

@@ -23,7 +23,9 @@ function electronBinary(): string | undefined {
 
 const binary = electronBinary();
 if (!binary) {
-  console.error('kiln: the Electron binary is not installed and could not be downloaded; run `npm run serve` to use Kiln in your browser instead.');
+  console.error(
+    'kiln: the Electron binary is not installed and could not be downloaded; run `npm run serve` to use Kiln in your browser instead.',
+  );
   process.exit(1);
 }
 

@@ -11,7 +11,8 @@ import { ipcChannels } from './ipc.js';
 
 const bridge: KilnBridge = {
   call: async (method, input) => {
-    if (!isMethodName(method)) return { ok: false, error: { code: 'invalid_argument', message: `Unknown method ${String(method)}.`, field: 'method' } };
+    if (!isMethodName(method))
+      return { ok: false, error: { code: 'invalid_argument', message: `Unknown method ${String(method)}.`, field: 'method' } };
     return ipcRenderer.invoke(ipcChannels.call, method, input);
   },
   subscribe: (listener) => {

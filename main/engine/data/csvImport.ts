@@ -68,7 +68,11 @@ export async function hashFile(path: string, bytes: number, settings: unknown, c
     context?.throwIfCancelled();
     hash.update(chunk as Buffer);
     seen += (chunk as Buffer).length;
-    context?.progress({ stage: 'hashing', fraction: (seen / bytes) * 0.2, message: `Reading ${formatBytes(seen)} of ${formatBytes(bytes)}` });
+    context?.progress({
+      stage: 'hashing',
+      fraction: (seen / bytes) * 0.2,
+      message: `Reading ${formatBytes(seen)} of ${formatBytes(bytes)}`,
+    });
   }
   return hash.digest('hex').slice(0, 32);
 }
@@ -135,13 +139,18 @@ export async function importCsv(options: {
       await connection.run(`CREATE TEMP TABLE staged AS SELECT ${cleaned} FROM ${source}`);
       context.throwIfCancelled();
       context.progress({ stage: 'typing', fraction: 0.7, message: 'Choosing column types' });
-      const typed = await inferTypes(connection, raw.map((column) => column.name));
+      const typed = await inferTypes(
+        connection,
+        raw.map((column) => column.name),
+      );
       const rowCount = Number((await connection.runAndReadAll('SELECT count(*) AS n FROM staged')).getRowsJson()[0]?.[0] ?? 0);
       if (rowCount === 0) {
         throw new KilnError('bad_input', `${basename(path)} has a header but no rows of data.`, 'path');
       }
       context.progress({ stage: 'writing', fraction: 0.8, message: `Writing ${rowCount.toLocaleString('en-US')} rows to Parquet` });
-      const select = typed.map((column) => `TRY_CAST(${quoteIdent(column.name)} AS ${column.type}) AS ${quoteIdent(column.name)}`).join(', ');
+      const select = typed
+        .map((column) => `TRY_CAST(${quoteIdent(column.name)} AS ${column.type}) AS ${quoteIdent(column.name)}`)
+        .join(', ');
       await connection.run(`COPY (SELECT ${select} FROM staged) TO ${quoteLiteral(pending.tempPath)} (FORMAT parquet, COMPRESSION zstd)`);
       await connection.run('DROP TABLE staged');
       return { rowCount, columns: typed };
@@ -161,8 +170,7 @@ async function inferTypes(connection: DuckDBConnection, names: string[]): Promis
   const candidates = ['BIGINT', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP'];
   const checks = names.flatMap((name, index) =>
     candidates.map(
-      (type) =>
-        `bool_and(TRY_CAST(${quoteIdent(name)} AS ${type}) IS NOT NULL OR ${quoteIdent(name)} IS NULL) AS "c${index}_${type}"`,
+      (type) => `bool_and(TRY_CAST(${quoteIdent(name)} AS ${type}) IS NOT NULL OR ${quoteIdent(name)} IS NULL) AS "c${index}_${type}"`,
     ),
   );
   const nonNull = names.map((name, index) => `count(${quoteIdent(name)}) AS "n${index}"`);

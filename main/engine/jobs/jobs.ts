@@ -184,9 +184,7 @@ export class JobManager {
     if (force || finished || now - (this.lastWrite.get(jobId) ?? 0) > 250) {
       this.lastWrite.set(jobId, now);
       this.db
-        .prepare(
-          `UPDATE jobs SET state = ?, stage = ?, fraction = ?, message = ?, error = ?, result_json = ?, updated_at = ? WHERE id = ?`,
-        )
+        .prepare(`UPDATE jobs SET state = ?, stage = ?, fraction = ?, message = ?, error = ?, result_json = ?, updated_at = ? WHERE id = ?`)
         .run(merged.state, merged.stage, merged.fraction, merged.message, merged.error, merged.result_json, merged.updated_at, jobId);
     }
     const job = rowToJob(merged);

@@ -41,13 +41,15 @@ export function migrate(db: Db, migrations: readonly Migration[]): void {
     applied_at TEXT NOT NULL
   )`);
   const applied = new Map(
-    (db.prepare('SELECT id, name, hash FROM schema_migrations').all() as { id: number; name: string; hash: string }[]).map(
-      (row) => [row.id, row],
-    ),
+    (db.prepare('SELECT id, name, hash FROM schema_migrations').all() as { id: number; name: string; hash: string }[]).map((row) => [
+      row.id,
+      row,
+    ]),
   );
   const ordered = [...migrations].sort((a, b) => a.id - b.id);
   ordered.forEach((migration, index) => {
-    if (migration.id !== index + 1) throw new Error(`Migrations must be numbered 1, 2, 3…; found ${migration.id} at position ${index + 1}.`);
+    if (migration.id !== index + 1)
+      throw new Error(`Migrations must be numbered 1, 2, 3…; found ${migration.id} at position ${index + 1}.`);
   });
   const insert = db.prepare('INSERT INTO schema_migrations (id, name, hash, applied_at) VALUES (?, ?, ?, ?)');
   for (const migration of ordered) {

@@ -103,8 +103,7 @@ export class DatasetRepository {
 
   findVersion(version: string): StoredTable | undefined {
     const row = this.db.prepare('SELECT * FROM dataset_versions WHERE version = ?').get(version) as
-      | { version: string; storage_path: string; row_count: number; schema_json: string }
-      | undefined;
+      { version: string; storage_path: string; row_count: number; schema_json: string } | undefined;
     if (!row) return undefined;
     return {
       version: row.version,
@@ -126,9 +125,7 @@ export class DatasetRepository {
         )
         .run(input.table.version, input.table.storagePath, input.table.rowCount, JSON.stringify(input.table.columns), now);
       this.db
-        .prepare(
-          `INSERT INTO datasets (id, project_id, name, version, source_path, source_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
+        .prepare(`INSERT INTO datasets (id, project_id, name, version, source_path, source_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
         .run(id, input.projectId, input.name, input.table.version, input.sourcePath, input.sourceBytes, now);
       this.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, input.projectId);
     })();

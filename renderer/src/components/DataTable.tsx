@@ -11,7 +11,8 @@ function width(type: string, name: string): number {
 
 function display(value: string | number | boolean | null): string {
   if (value === null) return '';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toLocaleString('en-US', { maximumFractionDigits: 6 });
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? String(value) : value.toLocaleString('en-US', { maximumFractionDigits: 6 });
   return String(value);
 }
 
@@ -69,7 +70,11 @@ export function DataTable({ page, caption }: { page: TablePage; caption: string 
                 {page.columns.map((column, index) => {
                   const value = row[index] ?? null;
                   return (
-                    <div key={column.name} className={`cell${typeof value === 'number' ? ' numeric' : ''}${value === null ? ' missing' : ''}`} role="gridcell">
+                    <div
+                      key={column.name}
+                      className={`cell${typeof value === 'number' ? ' numeric' : ''}${value === null ? ' missing' : ''}`}
+                      role="gridcell"
+                    >
                       {value === null ? 'missing' : display(value)}
                     </div>
                   );
@@ -80,7 +85,8 @@ export function DataTable({ page, caption }: { page: TablePage; caption: string 
         </div>
       </div>
       <div className="table-footer">
-        Showing rows {page.rows.length === 0 ? 0 : page.offset + 1}–{page.offset + page.rows.length} of {page.totalRows.toLocaleString('en-US')}
+        Showing rows {page.rows.length === 0 ? 0 : page.offset + 1}–{page.offset + page.rows.length} of{' '}
+        {page.totalRows.toLocaleString('en-US')}
       </div>
     </div>
   );

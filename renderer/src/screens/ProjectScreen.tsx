@@ -5,7 +5,7 @@ import { api } from '../api/transport.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { useDatasets } from '../stores/datasets.js';
 import { useNavigation } from '../stores/navigation.js';
-import { ImportStep } from '../steps/ImportStep.js';
+import { stepComponents } from '../steps/index.js';
 import { NotBuiltStep } from '../steps/NotBuiltStep.js';
 
 type StepStatus = 'done' | 'ready' | 'not-built';
@@ -25,18 +25,30 @@ export function ProjectScreen({ projectId }: { projectId: string }) {
   const buttons = useRef<(HTMLButtonElement | null)[]>([]);
 
   useEffect(() => {
-    api.call('projects.get', { projectId }).then(setProject, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+    api
+      .call('projects.get', { projectId })
+      .then(setProject, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
     void loadDatasets(projectId);
   }, [projectId, loadDatasets]);
 
   const status = (id: WizardStepId): StepStatus => {
+    if (!stepComponents[id]) return 'not-built';
     if (id === 'import') return datasets.length > 0 ? 'done' : 'ready';
-    return 'not-built';
+    return 'ready';
   };
 
   // Arrow keys move between steps, as in any vertical tab list.
   const onKeyDown = (event: KeyboardEvent, index: number) => {
-    const next = event.key === 'ArrowDown' ? index + 1 : event.key === 'ArrowUp' ? index - 1 : event.key === 'Home' ? 0 : event.key === 'End' ? wizardSteps.length - 1 : null;
+    const next =
+      event.key === 'ArrowDown'
+        ? index + 1
+        : event.key === 'ArrowUp'
+          ? index - 1
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? wizardSteps.length - 1
+              : null;
     if (next === null) return;
     event.preventDefault();
     const target = (next + wizardSteps.length) % wizardSteps.length;
@@ -103,8 +115,13 @@ export function ProjectScreen({ projectId }: { projectId: string }) {
         </ol>
       </nav>
       <section className="step-panel" id="step-panel" role="tabpanel" aria-labelledby={`step-${current.id}`}>
-        {current.id === 'import' ? <ImportStep projectId={projectId} /> : <NotBuiltStep step={current} />}
+        <CurrentStep step={current} projectId={projectId} />
       </section>
     </div>
   );
+}
+
+function CurrentStep({ step, projectId }: { step: (typeof wizardSteps)[number]; projectId: string }) {
+  const Step = stepComponents[step.id];
+  return Step ? <Step projectId={projectId} /> : <NotBuiltStep step={step} />;
 }

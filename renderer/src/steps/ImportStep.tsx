@@ -14,7 +14,10 @@ export function ImportStep({ projectId }: { projectId: string }) {
   const selected = datasets.find((dataset) => dataset.id === selectedId);
 
   useEffect(() => {
-    api.call('app.info', {}).then((info) => setSamples(info.samples), () => setSamples([]));
+    api.call('app.info', {}).then(
+      (info) => setSamples(info.samples),
+      () => setSamples([]),
+    );
   }, []);
 
   return (
@@ -31,7 +34,14 @@ export function ImportStep({ projectId }: { projectId: string }) {
         <div className="samples">
           <span className="muted">No file at hand?</span>
           {samples.map((sample) => (
-            <button key={sample.id} type="button" className="button" disabled={running} onClick={() => void importSample(projectId, sample.id)} title={sample.description}>
+            <button
+              key={sample.id}
+              type="button"
+              className="button"
+              disabled={running}
+              onClick={() => void importSample(projectId, sample.id)}
+              title={sample.description}
+            >
               Try the {sample.title} sample
             </button>
           ))}

@@ -6,8 +6,8 @@ export function NotBuiltStep({ step }: { step: (typeof wizardSteps)[number] }) {
       <h2>{step.title}</h2>
       <p className="muted">{step.summary}</p>
       <div className="notice" role="status">
-        <strong>Not built yet.</strong> This step arrives in a later version of Kiln. Until then, the Import step and the{' '}
-        <code>kiln</code> command line work.
+        <strong>Not built yet.</strong> This step arrives in a later version of Kiln. Until then, the Import step and the <code>kiln</code>{' '}
+        command line work.
       </div>
     </div>
   );

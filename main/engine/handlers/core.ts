@@ -1,0 +1,95 @@
+import { stat, access } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Dataset, HandlersFor, Job } from '../../../shared/api.js';
+import type { coreMethods } from '../../../shared/api/core.js';
+import { KilnError } from '../../../shared/errors.js';
+import { packageInfo } from '../../paths.js';
+import type { EngineContext } from '../context.js';
+import { checkCsvFile, importCsv } from '../data/csvImport.js';
+import { quoteLiteral } from '../data/sql.js';
+import { toJsonCell } from '../data/values.js';
+import { samples } from '../samples.js';
+
+async function startImport(context: EngineContext, projectId: string, path: string, name: string): Promise<{ jobId: string }> {
+  context.projects.get(projectId);
+  // Plainly bad files are refused before a job exists, so the caller gets the reason at once.
+  await checkCsvFile(path);
+  const jobId = context.jobs.start<Dataset>('import', projectId, async (job) => {
+    job.progress({ stage: 'checking', fraction: 0, message: `Checking ${name}` });
+    const table = await importCsv({
+      pool: context.duck,
+      path,
+      dataDir: context.workspace.dataDir,
+      context: job,
+      findVersion: (version) => context.datasets.findVersion(version),
+    });
+    job.throwIfCancelled();
+    const { size } = await stat(path);
+    const dataset = context.datasets.record({ projectId, name, table, sourcePath: path, sourceBytes: size });
+    job.progress({
+      stage: 'done',
+      fraction: 1,
+      message: table.reused
+        ? `Already imported: reused version ${table.version.slice(0, 12)}`
+        : `Imported ${table.rowCount.toLocaleString('en-US')} rows`,
+    });
+    context.emit({ type: 'datasets.changed', projectId });
+    context.emit({ type: 'projects.changed' });
+    return dataset;
+  });
+  return { jobId };
+}
+
+export function coreHandlers(context: EngineContext): HandlersFor<keyof typeof coreMethods> {
+  return {
+    'app.info': async () => ({
+      name: packageInfo().productName ?? 'Kiln',
+      version: packageInfo().version,
+      home: context.home,
+      shell: context.shell,
+      samples: samples.map(({ id, title, description }) => ({ id, title, description })),
+    }),
+    'projects.list': async () => context.projects.list(),
+    'projects.create': async ({ name }) => {
+      const project = context.projects.create(name);
+      context.emit({ type: 'projects.changed' });
+      return project;
+    },
+    'projects.get': async ({ projectId }) => context.projects.get(projectId),
+    'projects.rename': async ({ projectId, name }) => {
+      const project = context.projects.rename(projectId, name);
+      context.emit({ type: 'projects.changed' });
+      return project;
+    },
+    'projects.delete': async ({ projectId }) => {
+      const deleted = context.projects.delete(projectId);
+      context.emit({ type: 'projects.changed' });
+      return { deleted };
+    },
+    'datasets.list': async ({ projectId }) => {
+      context.projects.get(projectId);
+      return context.datasets.list(projectId);
+    },
+    'datasets.get': async ({ datasetId }) => context.datasets.get(datasetId),
+    'datasets.import': async ({ projectId, path, name }) => startImport(context, projectId, path, name ?? basename(path)),
+    'datasets.importSample': async ({ projectId, sampleId }) => {
+      const sample = samples.find((candidate) => candidate.id === sampleId);
+      if (!sample) throw new KilnError('not_found', `There is no sample called ${sampleId}.`, 'sampleId');
+      await access(sample.file).catch(() => {
+        throw new KilnError('not_found', `The sample file ${sample.file} is missing from this installation.`, 'sampleId');
+      });
+      return startImport(context, projectId, sample.file, basename(sample.file));
+    },
+    'datasets.preview': async ({ datasetId, offset, limit }) => {
+      const dataset = context.datasets.get(datasetId);
+      const path = context.datasets.storagePath(datasetId);
+      return context.duck.with(undefined, async (connection) => {
+        const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet(${quoteLiteral(path)}) LIMIT ${limit} OFFSET ${offset}`);
+        return { columns: dataset.columns, rows: reader.getRows().map((row) => row.map(toJsonCell)), offset, totalRows: dataset.rowCount };
+      });
+    },
+    'jobs.list': async ({ projectId }) => context.jobs.list(projectId),
+    'jobs.get': async ({ jobId }) => context.jobs.get(jobId),
+    'jobs.cancel': async ({ jobId }): Promise<Job> => context.jobs.cancel(jobId),
+  };
+}
