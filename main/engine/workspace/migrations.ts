@@ -86,4 +86,42 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_project ON jobs(project_id, created_at);
 `,
   },
+  {
+    id: 2,
+    name: 'data-steps',
+    sql: `
+-- How a dataset was read: dialect, overrides, column roles, missing markers and
+-- the bad-row report, as JSON owned by the import module.
+ALTER TABLE datasets ADD COLUMN import_json TEXT;
+
+-- Profiles are computed over a whole table once and cached per version and options.
+CREATE TABLE profiles (
+  version       TEXT NOT NULL REFERENCES dataset_versions(version),
+  options_hash  TEXT NOT NULL,
+  profile_json  TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  PRIMARY KEY (version, options_hash)
+);
+
+-- The recipe a project is building in the wizard (versioned JSON, see shared/recipe.ts).
+CREATE TABLE recipes (
+  project_id   TEXT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
+  recipe_json  TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+);
+
+-- Train/validation/test splits of a derived table, each stored as Parquet.
+CREATE TABLE dataset_splits (
+  id             TEXT PRIMARY KEY,
+  dataset_id     TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  source_version TEXT NOT NULL REFERENCES dataset_versions(version),
+  settings_json  TEXT NOT NULL,
+  train_version  TEXT NOT NULL REFERENCES dataset_versions(version),
+  valid_version  TEXT REFERENCES dataset_versions(version),
+  test_version   TEXT REFERENCES dataset_versions(version),
+  created_at     TEXT NOT NULL
+);
+CREATE INDEX dataset_splits_dataset ON dataset_splits(dataset_id, created_at);
+`,
+  },
 ];
