@@ -4,8 +4,12 @@ import type { TablePage } from '../../../shared/api.js';
 
 const rowHeight = 30;
 
+function isNumericType(type: string): boolean {
+  return /INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/.test(type);
+}
+
 function width(type: string, name: string): number {
-  const base = /INT|DOUBLE|FLOAT|DECIMAL/.test(type) ? 110 : 160;
+  const base = isNumericType(type) ? 110 : 160;
   return Math.max(base, Math.min(260, name.length * 8 + 48));
 }
 
@@ -47,7 +51,12 @@ export function DataTable({ page, caption }: { page: TablePage; caption: string 
             #
           </div>
           {page.columns.map((column) => (
-            <div key={column.name} className="cell" role="columnheader" title={`${column.name} (${column.type})`}>
+            <div
+              key={column.name}
+              className={`cell${isNumericType(column.type) ? ' numeric' : ''}`}
+              role="columnheader"
+              title={`${column.name} (${column.type})`}
+            >
               <span className="column-name">{column.name}</span>
               <span className="column-type">{column.type.toLowerCase()}</span>
             </div>
