@@ -1,14 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The folder that holds package.json, resources/ and dist/. Compiled code lives
- * in dist/main/, so it is two levels up from this file at run time (and in the
- * asar archive of a packaged app, where the layout is the same).
+ * The folder that holds package.json, resources/ and dist/. The same code runs
+ * compiled (dist/main/, also inside a packaged app's asar) and from source
+ * (main/, under Vitest), so it is found by walking up to package.json.
  */
-export const appRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+function findAppRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`Kiln could not find its package.json above ${start}.`);
+  }
+}
+
+export const appRoot = findAppRoot(fileURLToPath(new URL('.', import.meta.url)));
 
 export const resourcesDir = join(appRoot, 'resources');
 export const samplesDir = join(resourcesDir, 'samples');

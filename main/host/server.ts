@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -115,12 +115,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   async function handleUpload(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const projectId = url.searchParams.get('projectId') ?? '';
     const name = basename(url.searchParams.get('name') ?? 'upload.csv') || 'upload.csv';
-    const target = join(engine.workspace.uploadsDir, `${newId('ds')}-${name.replace(/[^\w.-]+/g, '_')}`);
+    // One folder per upload keeps the file under the user's own name, which the engine's messages quote.
+    const folder = join(engine.workspace.uploadsDir, newId('ds'));
+    // Leading dots are dropped so that a name of `..` cannot climb out of the folder.
+    const target = join(folder, name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '') || 'upload.csv');
     try {
       await writeStreamAtomic(target, request);
       const value = await engine.dispatch('datasets.import', { projectId, path: target, name });
       sendJson(response, 200, { ok: true, value } satisfies WireResult);
     } catch (error) {
+      // A refused upload (not a CSV, unknown project) must not stay behind in the workspace.
+      await rm(folder, { recursive: true, force: true });
       const shape = toErrorShape(error);
       sendJson(response, shape.code === 'internal' ? 500 : 400, { ok: false, error: shape } satisfies WireResult);
     }

@@ -84,7 +84,7 @@ export function DataTable({ page, caption }: { page: TablePage; caption: string 
                       className={`cell${typeof value === 'number' ? ' numeric' : ''}${value === null ? ' missing' : ''}`}
                       role="gridcell"
                     >
-                      {value === null ? 'missing' : display(value)}
+                      <span className="cell-text">{value === null ? 'missing' : display(value)}</span>
                     </div>
                   );
                 })}
