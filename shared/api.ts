@@ -8,12 +8,24 @@
  */
 import type { z } from 'zod';
 import { coreMethods } from './api/core.js';
+import { importingMethods } from './api/importing.js';
+import { cleanMethods } from './api/clean.js';
+import { profileMethods } from './api/profile.js';
+import { trainMethods } from './api/train.js';
 
 export * from './api/core.js';
+export * from './api/importing.js';
+export * from './api/clean.js';
+export * from './api/profile.js';
+export * from './api/train.js';
 export { Id } from './api/method.js';
 
 export const apiMethods = {
   ...coreMethods,
+  ...importingMethods,
+  ...cleanMethods,
+  ...profileMethods,
+  ...trainMethods,
 } as const;
 
 export type ApiMethods = typeof apiMethods;

@@ -5,6 +5,21 @@ export interface CommandContext {
   args: string[];
   json: boolean;
   project: string | undefined;
+  /** `kiln import`: separator, no header row, missing markers, what to do with bad rows. */
+  delimiter?: string | undefined;
+  noHeader?: boolean | undefined;
+  missing?: string | undefined;
+  badRows?: string | undefined;
+  /** `--target`: the column profiles measure association with. */
+  target?: string | undefined;
+  /** `--sample`: profile this many sampled rows instead of all. */
+  sample?: string | undefined;
+  /** `kiln train`: a separate test file, the model family, the Auto budget, the seed, the compute backend. */
+  test?: string | undefined;
+  model?: string | undefined;
+  budget?: string | undefined;
+  seed?: string | undefined;
+  backend?: string | undefined;
   home: string;
   out: (text: string) => void;
   err: (text: string) => void;

@@ -16,9 +16,22 @@ Usage:
 Commands:
   projects [--json]                 List projects
   projects create <name> [--json]   Create a project
-  import <file> [--project P] [--json]
+  import <file> [--project P] [--json] [--delimiter X] [--no-header]
+        [--missing '?,NA'] [--bad-rows skip|stop]
                                     Import a CSV file into a project (created if needed)
   jobs [--json]                     List recent jobs
+  backends [--json]                 List compute backends for the neural models, and why others are missing
+  profile <dataset-id|file> [--target COL] [--sample N] [--json]
+                                    Profile a dataset (a file is imported first)
+  run <recipe.json> [--project P] [--json]
+                                    Import, clean and split as the recipe says
+                                    (and train, when it has features and train)
+  train <dataset-id|file> --target COL [--test FILE] [--model auto|linear|mlp|gbdt]
+        [--budget SECONDS] [--seed N] [--backend B] [--json]
+                                    Train a model (a file is imported first)
+  runs [--project P] [--json]       List training runs with their metrics
+  export-data <dataset-id> <file.csv|file.parquet> [--json]
+                                    Write a dataset to a CSV or Parquet file
 
 Options:
   --json         Print JSON for scripts instead of text
@@ -38,6 +51,17 @@ export async function runCli(argv: string[], io: { out: (text: string) => void; 
         version: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         project: { type: 'string' },
+        delimiter: { type: 'string' },
+        'no-header': { type: 'boolean' },
+        missing: { type: 'string' },
+        'bad-rows': { type: 'string' },
+        target: { type: 'string' },
+        sample: { type: 'string' },
+        test: { type: 'string' },
+        model: { type: 'string' },
+        budget: { type: 'string' },
+        seed: { type: 'string' },
+        backend: { type: 'string' },
       },
     });
   } catch (error) {
@@ -63,6 +87,17 @@ export async function runCli(argv: string[], io: { out: (text: string) => void; 
     args: rest,
     json: values.json,
     project: values.project,
+    delimiter: values.delimiter,
+    noHeader: values['no-header'],
+    missing: values.missing,
+    badRows: values['bad-rows'],
+    target: values.target,
+    sample: values.sample,
+    test: values.test,
+    model: values.model,
+    budget: values.budget,
+    seed: values.seed,
+    backend: values.backend,
     home: resolveKilnHome(),
     out: io.out,
     err: io.err,

@@ -4,7 +4,13 @@ import { KilnError } from '../../shared/errors.js';
 import type { KilnEvent, KilnEventListener, Unsubscribe } from '../../shared/events.js';
 import type { EngineContext } from './context.js';
 import { DuckPool } from './data/duckdb.js';
+import { cleanHandlers } from './handlers/clean.js';
+import { backendsHandlers } from './handlers/backends.js';
 import { coreHandlers } from './handlers/core.js';
+import { featuresHandlers } from './handlers/features.js';
+import { importingHandlers } from './handlers/importing.js';
+import { profileHandlers } from './handlers/profile.js';
+import { trainHandlers } from './handlers/train.js';
 import { JobManager } from './jobs/jobs.js';
 import { DatasetRepository, ProjectRepository } from './workspace/repositories.js';
 import { openWorkspace, type Workspace } from './workspace/workspace.js';
@@ -44,6 +50,12 @@ export class Engine {
     };
     this.handlers = {
       ...coreHandlers(this.context),
+      ...cleanHandlers(this.context),
+      ...importingHandlers(this.context),
+      ...profileHandlers(this.context),
+      ...featuresHandlers(this.context),
+      ...backendsHandlers(this.context),
+      ...trainHandlers(this.context),
     };
   }
 

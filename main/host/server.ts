@@ -121,7 +121,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const target = join(folder, name.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '') || 'upload.csv');
     try {
       await writeStreamAtomic(target, request);
-      const value = await engine.dispatch('datasets.import', { projectId, path: target, name });
+      // `?import=no` only stores the file, so the UI can sniff it and show a preview before importing.
+      const value =
+        url.searchParams.get('import') === 'no'
+          ? { path: target, name }
+          : await engine.dispatch('datasets.import', { projectId, path: target, name });
       sendJson(response, 200, { ok: true, value } satisfies WireResult);
     } catch (error) {
       // A refused upload (not a CSV, unknown project) must not stay behind in the workspace.

@@ -1,5 +1,6 @@
 /** Projects, datasets, jobs and the app itself: the core of the contract. */
 import { z } from 'zod';
+import { ImportOptions } from './importing.js';
 import { Id, method } from './method.js';
 
 export const Project = z.object({
@@ -94,12 +95,13 @@ export const coreMethods = {
       path: z.string().min(1, 'Give the path of a CSV file.'),
       /** The name the user knows the file by (uploads are stored under a temporary name). */
       name: z.string().min(1).max(255).optional(),
+      options: ImportOptions.optional(),
     }),
     JobHandle,
     'Import a CSV file as a new dataset version. Returns a job; its result is the Dataset.',
   ),
   'datasets.importSample': method(
-    z.object({ projectId: Id, sampleId: z.string().min(1) }),
+    z.object({ projectId: Id, sampleId: z.string().min(1), options: ImportOptions.optional() }),
     JobHandle,
     'Import one of the bundled sample datasets.',
   ),

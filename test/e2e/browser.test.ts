@@ -101,6 +101,11 @@ describe.skipIf(!haveChromium)('browser mode in Chromium', () => {
   it('creates a project, uploads adult.csv and shows its first rows in the grid', async () => {
     await createProject(page, 'Census income');
     await page.locator('[data-testid=file-input]').setInputFiles(adultCsv);
+    // The file is read and its settings shown before anything is imported.
+    const importButton = page.getByRole('button', { name: 'Import this file' });
+    await importButton.waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: await artifactPath('e2e-import-sniff.png') });
+    await importButton.click();
     await expectAdultRows(page);
     await page.getByRole('tab', { name: /Import.*Done/ }).waitFor();
 
@@ -130,6 +135,7 @@ describe.skipIf(!haveChromium)('browser mode in Chromium', () => {
     await dropZone.dispatchEvent('dragover', { dataTransfer });
     await dropZone.dispatchEvent('drop', { dataTransfer });
     await dataTransfer.dispose();
+    await page.getByRole('button', { name: 'Import this file' }).click();
     await expectAdultRows(page);
     await page.getByRole('heading', { name: 'adult.csv', level: 3 }).waitFor();
   });

@@ -1,43 +1,67 @@
 import { stat, access } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Dataset, HandlersFor, Job } from '../../../shared/api.js';
+import type { Dataset, HandlersFor, ImportOptions, ImportReport, Job } from '../../../shared/api.js';
 import type { coreMethods } from '../../../shared/api/core.js';
 import { KilnError } from '../../../shared/errors.js';
 import { packageInfo } from '../../paths.js';
 import type { EngineContext } from '../context.js';
 import { checkCsvFile, importCsv } from '../data/csvImport.js';
+import { saveImportReport } from '../data/importRecords.js';
 import { quoteLiteral } from '../data/sql.js';
 import { toJsonCell } from '../data/values.js';
 import { samples } from '../samples.js';
 
-async function startImport(context: EngineContext, projectId: string, path: string, name: string): Promise<{ jobId: string }> {
+/** The Dataset a finished import job returns, with how it was read (bad rows, renames, notes, per-column counts). */
+export type ImportedDataset = Dataset & { importReport: ImportReport };
+
+async function startImport(
+  context: EngineContext,
+  projectId: string,
+  path: string,
+  name: string,
+  options: ImportOptions | undefined,
+): Promise<{ jobId: string }> {
   context.projects.get(projectId);
   // Plainly bad files are refused before a job exists, so the caller gets the reason at once.
   await checkCsvFile(path);
-  const jobId = context.jobs.start<Dataset>('import', projectId, async (job) => {
+  const jobId = context.jobs.start<ImportedDataset>('import', projectId, async (job) => {
     job.progress({ stage: 'checking', fraction: 0, message: `Checking ${name}` });
     const table = await importCsv({
       pool: context.duck,
       path,
       dataDir: context.workspace.dataDir,
+      tmpDir: context.workspace.tmpDir,
       context: job,
+      options,
       findVersion: (version) => context.datasets.findVersion(version),
     });
     job.throwIfCancelled();
     const { size } = await stat(path);
     const dataset = context.datasets.record({ projectId, name, table, sourcePath: path, sourceBytes: size });
+    saveImportReport(context.workspace.db, dataset.id, table.report);
+    const bad = table.report.badRows.count;
     job.progress({
       stage: 'done',
       fraction: 1,
       message: table.reused
         ? `Already imported: reused version ${table.version.slice(0, 12)}`
-        : `Imported ${table.rowCount.toLocaleString('en-US')} rows`,
+        : `Imported ${table.rowCount.toLocaleString('en-US')} rows${bad > 0 ? `, skipped ${bad.toLocaleString('en-US')} bad rows` : ''}`,
     });
     context.emit({ type: 'datasets.changed', projectId });
     context.emit({ type: 'projects.changed' });
-    return dataset;
+    return { ...dataset, importReport: table.report };
   });
   return { jobId };
+}
+
+/** The file of a bundled sample, or a clear error when it is unknown or missing. */
+export async function sampleFile(sampleId: string): Promise<string> {
+  const sample = samples.find((candidate) => candidate.id === sampleId);
+  if (!sample) throw new KilnError('not_found', `There is no sample called ${sampleId}.`, 'sampleId');
+  await access(sample.file).catch(() => {
+    throw new KilnError('not_found', `The sample file ${sample.file} is missing from this installation.`, 'sampleId');
+  });
+  return sample.file;
 }
 
 export function coreHandlers(context: EngineContext): HandlersFor<keyof typeof coreMethods> {
@@ -71,14 +95,10 @@ export function coreHandlers(context: EngineContext): HandlersFor<keyof typeof c
       return context.datasets.list(projectId);
     },
     'datasets.get': async ({ datasetId }) => context.datasets.get(datasetId),
-    'datasets.import': async ({ projectId, path, name }) => startImport(context, projectId, path, name ?? basename(path)),
-    'datasets.importSample': async ({ projectId, sampleId }) => {
-      const sample = samples.find((candidate) => candidate.id === sampleId);
-      if (!sample) throw new KilnError('not_found', `There is no sample called ${sampleId}.`, 'sampleId');
-      await access(sample.file).catch(() => {
-        throw new KilnError('not_found', `The sample file ${sample.file} is missing from this installation.`, 'sampleId');
-      });
-      return startImport(context, projectId, sample.file, basename(sample.file));
+    'datasets.import': async ({ projectId, path, name, options }) => startImport(context, projectId, path, name ?? basename(path), options),
+    'datasets.importSample': async ({ projectId, sampleId, options }) => {
+      const file = await sampleFile(sampleId);
+      return startImport(context, projectId, file, basename(file), options);
     },
     'datasets.preview': async ({ datasetId, offset, limit }) => {
       const dataset = context.datasets.get(datasetId);

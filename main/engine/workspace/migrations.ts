@@ -124,4 +124,29 @@ CREATE TABLE dataset_splits (
 CREATE INDEX dataset_splits_dataset ON dataset_splits(dataset_id, created_at);
 `,
   },
+  {
+    id: 3,
+    name: 'training-runs',
+    sql: `
+-- What a training run needs beyond migration 1's columns: which split and job
+-- made it, the task, the device, the per-epoch history, validation and test
+-- metrics kept apart, the full evaluation, and why it failed.
+ALTER TABLE runs ADD COLUMN split_id TEXT REFERENCES dataset_splits(id) ON DELETE SET NULL;
+ALTER TABLE runs ADD COLUMN job_id TEXT;
+ALTER TABLE runs ADD COLUMN task TEXT;
+ALTER TABLE runs ADD COLUMN target TEXT;
+ALTER TABLE runs ADD COLUMN dataset_version TEXT;
+ALTER TABLE runs ADD COLUMN split_versions_json TEXT;
+ALTER TABLE runs ADD COLUMN device TEXT;
+ALTER TABLE runs ADD COLUMN metric_name TEXT;
+ALTER TABLE runs ADD COLUMN history_json TEXT;
+ALTER TABLE runs ADD COLUMN valid_metrics_json TEXT;
+ALTER TABLE runs ADD COLUMN test_metrics_json TEXT;
+ALTER TABLE runs ADD COLUMN details_json TEXT;
+ALTER TABLE runs ADD COLUMN train_ms REAL;
+ALTER TABLE runs ADD COLUMN error TEXT;
+CREATE INDEX runs_job ON runs(job_id);
+CREATE INDEX models_run ON models(run_id);
+`,
+  },
 ];

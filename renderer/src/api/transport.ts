@@ -67,8 +67,9 @@ class BrowserTransport implements Transport {
     return unwrap(await readWire(response));
   }
 
-  async upload(projectId: string, file: File): Promise<unknown> {
+  async upload(projectId: string, file: File, importNow = true): Promise<unknown> {
     const query = new URLSearchParams({ projectId, name: file.name });
+    if (!importNow) query.set('import', 'no');
     const response = await fetch(`api/upload?${query.toString()}`, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${this.token}` },
@@ -110,6 +111,8 @@ export interface Connection {
   client: KilnClient;
   /** Hands a file the user dropped or picked to the engine, however this shell can. Returns the import job. */
   importFile(projectId: string, file: File): Promise<{ jobId: string }>;
+  /** Makes a file readable by the engine without importing it (browser mode uploads it), for a preview first. */
+  stageFile(projectId: string, file: File): Promise<{ path: string; name: string }>;
 }
 
 export function connect(): Connection {
@@ -119,6 +122,7 @@ export function connect(): Connection {
     return {
       client,
       importFile: (projectId, file) => client.call('datasets.import', { projectId, path: bridge.pathForFile(file), name: file.name }),
+      stageFile: async (_projectId, file) => ({ path: bridge.pathForFile(file), name: file.name }),
     };
   }
   const transport = new BrowserTransport(browserToken());
@@ -128,6 +132,14 @@ export function connect(): Connection {
     importFile: async (projectId, file) => {
       try {
         return (await transport.upload(projectId, file)) as { jobId: string };
+      } catch (error) {
+        if (error instanceof KilnError) throw error;
+        throw new KilnError('internal', error instanceof Error ? error.message : String(error));
+      }
+    },
+    stageFile: async (projectId, file) => {
+      try {
+        return (await transport.upload(projectId, file, false)) as { path: string; name: string };
       } catch (error) {
         if (error instanceof KilnError) throw error;
         throw new KilnError('internal', error instanceof Error ? error.message : String(error));

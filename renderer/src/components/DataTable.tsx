@@ -23,8 +23,6 @@ function display(value: string | number | boolean | null): string {
 /** A virtualised grid: only the visible rows are in the DOM, so large pages stay smooth. */
 export function DataTable({ page, caption }: { page: TablePage; caption: string }) {
   const scroller = useRef<HTMLDivElement>(null);
-  // The virtualiser is not memoisable; this component does not use the React Compiler.
-  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: page.rows.length,
     getScrollElement: () => scroller.current,

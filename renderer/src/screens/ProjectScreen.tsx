@@ -5,6 +5,7 @@ import { api } from '../api/transport.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { useDatasets } from '../stores/datasets.js';
 import { useNavigation } from '../stores/navigation.js';
+import { useProgress } from '../stores/progress.js';
 import { stepComponents } from '../steps/index.js';
 import { NotBuiltStep } from '../steps/NotBuiltStep.js';
 
@@ -23,6 +24,13 @@ export function ProjectScreen({ projectId }: { projectId: string }) {
   const [project, setProject] = useState<Project | null>(null);
   const [error, setError] = useState<string | null>(null);
   const buttons = useRef<(HTMLButtonElement | null)[]>([]);
+  const progress = useProgress((state) => (state.projectId === projectId ? state.progress : null));
+  const loadProgress = useProgress((state) => state.load);
+
+  // Recipe saves send no event, so leaving a step is when its work is counted.
+  useEffect(() => {
+    void loadProgress(projectId);
+  }, [projectId, step, loadProgress]);
 
   useEffect(() => {
     api
@@ -34,7 +42,14 @@ export function ProjectScreen({ projectId }: { projectId: string }) {
   const status = (id: WizardStepId): StepStatus => {
     if (!stepComponents[id]) return 'not-built';
     if (id === 'import') return datasets.length > 0 ? 'done' : 'ready';
-    return 'ready';
+    const done: Partial<Record<WizardStepId, boolean>> = {
+      explore: progress?.profiled,
+      clean: progress?.cleaned,
+      features: progress?.featuresSaved,
+      train: (progress?.finishedRuns ?? 0) > 0,
+      compare: (progress?.runs ?? 0) >= 2,
+    };
+    return done[id] ? 'done' : 'ready';
   };
 
   // Arrow keys move between steps, as in any vertical tab list.

@@ -4,11 +4,30 @@ import { api } from '../api/transport.js';
 import { DataTable } from '../components/DataTable.js';
 import { DropZone } from '../components/DropZone.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
+import { ImportDraftPanel } from '../components/import/ImportDraftPanel.js';
+import { ImportReportView } from '../components/import/ImportReportView.js';
 import { ProgressBar } from '../components/ProgressBar.js';
 import { isFinished, useDatasets } from '../stores/datasets.js';
 
 export function ImportStep({ projectId }: { projectId: string }) {
-  const { datasets, selectedId, preview, importJob, error, select, importFile, importSample, cancelImport, clearError } = useDatasets();
+  const {
+    datasets,
+    selectedId,
+    preview,
+    report,
+    draft,
+    importJob,
+    error,
+    select,
+    importFile,
+    importSample,
+    resniff,
+    setOptions,
+    confirmImport,
+    discardDraft,
+    cancelImport,
+    clearError,
+  } = useDatasets();
   const [samples, setSamples] = useState<AppInfo['samples']>([]);
   const running = importJob !== null && !isFinished(importJob);
   const selected = datasets.find((dataset) => dataset.id === selectedId);
@@ -61,6 +80,18 @@ export function ImportStep({ projectId }: { projectId: string }) {
       ) : null}
       {error ? <ErrorMessage message={error} onDismiss={clearError} /> : null}
 
+      {draft ? (
+        <ImportDraftPanel
+          key={draft.source.kind === 'file' ? draft.source.path : draft.source.sampleId}
+          draft={draft}
+          disabled={running}
+          onResniff={(options) => void resniff(options)}
+          onOptions={setOptions}
+          onImport={() => void confirmImport()}
+          onDiscard={discardDraft}
+        />
+      ) : null}
+
       {datasets.length > 1 ? (
         <div className="dataset-picker">
           <label htmlFor="dataset-select">Dataset</label>
@@ -92,7 +123,14 @@ export function ImportStep({ projectId }: { projectId: string }) {
                 <code title={selected.version}>{selected.version.slice(0, 12)}</code>
               </dd>
             </div>
+            {report ? (
+              <div>
+                <dt>Bad rows</dt>
+                <dd>{report.badRows.count.toLocaleString('en-US')}</dd>
+              </div>
+            ) : null}
           </dl>
+          {report ? <ImportReportView report={report} /> : null}
         </div>
       ) : null}
       {preview ? <DataTable page={preview} caption={`First rows of ${selected?.name ?? 'the dataset'}`} /> : null}

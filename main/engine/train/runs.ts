@@ -1,0 +1,239 @@
+/**
+ * SQLite records of training runs (MLflow-like tracking): what each run was
+ * given (recipe, dataset and split versions, seed, params, backend, app
+ * version), what it did (history, duration) and what it got (validation and
+ * test metrics kept apart, the full evaluation, the model artifacts).
+ */
+import type { EpochRecord, MetricSummary, ModelFamily, Run, RunStatus, Task } from '../../../shared/api/train.js';
+import { KilnError } from '../../../shared/errors.js';
+import { newId, nowIso } from '../ids.js';
+import type { Db } from '../workspace/database.js';
+
+interface RunRow {
+  id: string;
+  project_id: string;
+  dataset_id: string | null;
+  status: RunStatus;
+  model_family: ModelFamily;
+  recipe_json: string | null;
+  params_json: string | null;
+  seed: number | null;
+  backend: string | null;
+  app_version: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  split_id: string | null;
+  job_id: string | null;
+  task: Task;
+  target: string;
+  dataset_version: string | null;
+  device: string | null;
+  metric_name: string;
+  history_json: string | null;
+  valid_metrics_json: string | null;
+  test_metrics_json: string | null;
+  details_json: string | null;
+  train_ms: number | null;
+  error: string | null;
+}
+
+const parseJson = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
+
+function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    datasetId: row.dataset_id,
+    datasetVersion: row.dataset_version,
+    splitId: row.split_id,
+    jobId: row.job_id,
+    status: row.status,
+    task: row.task,
+    target: row.target,
+    model: row.model_family,
+    params: parseJson<Record<string, unknown>>(row.params_json, {}),
+    seed: row.seed ?? 0,
+    backend: row.backend ?? '',
+    device: row.device ?? '',
+    appVersion: row.app_version,
+    metricName: row.metric_name,
+    history: parseJson<EpochRecord[]>(row.history_json, []),
+    metrics: {
+      validation: parseJson<MetricSummary | null>(row.valid_metrics_json, null),
+      test: parseJson<MetricSummary | null>(row.test_metrics_json, null),
+    },
+    details: parseJson<unknown>(row.details_json, null),
+    trainMs: row.train_ms,
+    durationMs: row.duration_ms,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error,
+  };
+}
+
+export interface NewRun {
+  /** Made by the worker (ids.ts), so its artifacts folder and its messages agree from the start. */
+  id: string;
+  projectId: string;
+  datasetId: string;
+  datasetVersion: string;
+  splitId: string | null;
+  /** The versions of the train, valid and test tables the run read. */
+  splitVersions: { train: string; valid: string | null; test: string | null };
+  jobId: string;
+  task: Task;
+  target: string;
+  model: ModelFamily;
+  params: Record<string, unknown>;
+  seed: number;
+  backend: string;
+  device: string;
+  appVersion: string;
+  metricName: string;
+  recipe: unknown;
+}
+
+export interface RunOutcome {
+  params: Record<string, unknown>;
+  backend: string;
+  device: string;
+  history: EpochRecord[];
+  validation: MetricSummary | null;
+  test: MetricSummary | null;
+  details: unknown;
+  trainMs: number;
+}
+
+export class RunRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Runs still `running` when the engine starts belong to a process that died. */
+  markInterrupted(): number {
+    return this.db
+      .prepare(
+        `UPDATE runs SET status = 'interrupted', error = 'Kiln stopped while this run was training.', finished_at = ?
+         WHERE status = 'running'`,
+      )
+      .run(nowIso()).changes;
+  }
+
+  create(input: NewRun): Run {
+    const id = input.id;
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, project_id, dataset_id, status, model_family, recipe_json, params_json, seed, backend, app_version,
+           started_at, split_id, job_id, task, target, dataset_version, split_versions_json, device, metric_name, history_json)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]')`,
+      )
+      .run(
+        id,
+        input.projectId,
+        input.datasetId,
+        input.model,
+        JSON.stringify(input.recipe),
+        JSON.stringify(input.params),
+        input.seed,
+        input.backend,
+        input.appVersion,
+        nowIso(),
+        input.splitId,
+        input.jobId,
+        input.task,
+        input.target,
+        input.datasetVersion,
+        JSON.stringify(input.splitVersions),
+        input.device,
+        input.metricName,
+      );
+    return this.get(id);
+  }
+
+  /** The history so far, so a UI that reloads mid-run still sees the curves. */
+  saveHistory(runId: string, history: EpochRecord[]): void {
+    this.db.prepare(`UPDATE runs SET history_json = ? WHERE id = ? AND status = 'running'`).run(JSON.stringify(history), runId);
+  }
+
+  succeed(runId: string, outcome: RunOutcome): Run {
+    const started = this.get(runId);
+    const finishedAt = nowIso();
+    this.db
+      .prepare(
+        `UPDATE runs SET status = 'succeeded', params_json = ?, backend = ?, device = ?, history_json = ?, valid_metrics_json = ?,
+           test_metrics_json = ?, metrics_json = ?, details_json = ?, train_ms = ?, finished_at = ?, duration_ms = ?, error = NULL
+         WHERE id = ?`,
+      )
+      .run(
+        JSON.stringify(outcome.params),
+        outcome.backend,
+        outcome.device,
+        JSON.stringify(outcome.history),
+        outcome.validation === null ? null : JSON.stringify(outcome.validation),
+        outcome.test === null ? null : JSON.stringify(outcome.test),
+        JSON.stringify({ validation: outcome.validation, test: outcome.test }),
+        JSON.stringify(outcome.details ?? null),
+        outcome.trainMs,
+        finishedAt,
+        Date.parse(finishedAt) - Date.parse(started.startedAt),
+        runId,
+      );
+    return this.get(runId);
+  }
+
+  /** Ends a run that did not succeed; a run already ended keeps its state. */
+  end(runId: string, status: Exclude<RunStatus, 'running' | 'succeeded'>, error: string, history?: EpochRecord[]): Run {
+    const started = this.get(runId);
+    if (started.status !== 'running') return started;
+    const finishedAt = nowIso();
+    this.db
+      .prepare(
+        `UPDATE runs SET status = ?, error = ?, finished_at = ?, duration_ms = ?, history_json = coalesce(?, history_json)
+         WHERE id = ?`,
+      )
+      .run(
+        status,
+        error,
+        finishedAt,
+        Date.parse(finishedAt) - Date.parse(started.startedAt),
+        history ? JSON.stringify(history) : null,
+        runId,
+      );
+    return this.get(runId);
+  }
+
+  recordModel(runId: string, format: string, artifactPath: string): void {
+    this.db
+      .prepare('INSERT INTO models (id, run_id, format, artifact_path, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(newId('mdl'), runId, format, artifactPath, nowIso());
+  }
+
+  models(runId: string): { format: string; artifactPath: string }[] {
+    return (
+      this.db.prepare('SELECT format, artifact_path FROM models WHERE run_id = ? ORDER BY created_at').all(runId) as {
+        format: string;
+        artifact_path: string;
+      }[]
+    ).map((row) => ({ format: row.format, artifactPath: row.artifact_path }));
+  }
+
+  get(runId: string): Run {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    if (!row) throw new KilnError('not_found', `There is no run ${runId}.`, 'runId');
+    return toRun(row);
+  }
+
+  list(projectId: string): Run[] {
+    return (this.db.prepare('SELECT * FROM runs WHERE project_id = ? ORDER BY started_at DESC, rowid DESC').all(projectId) as RunRow[]).map(
+      toRun,
+    );
+  }
+
+  listByJob(jobId: string): Run[] {
+    return (this.db.prepare('SELECT * FROM runs WHERE job_id = ? ORDER BY started_at, rowid').all(jobId) as RunRow[]).map(toRun);
+  }
+
+  /** Every run, newest first, for `kiln runs` across projects. */
+  listAll(limit = 200): Run[] {
+    return (this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?').all(limit) as RunRow[]).map(toRun);
+  }
+}

@@ -1,0 +1,62 @@
+import type { ImportReport } from '../../../../shared/api.js';
+
+/** What the last import read and decided: bad rows with their line numbers, renamed columns and notes. */
+export function ImportReportView({ report }: { report: ImportReport }) {
+  const { badRows } = report;
+  const separator = report.dialect.delimiter === '\t' ? 'tab' : report.dialect.delimiter;
+  return (
+    <div className="import-report" aria-label="Import report">
+      <p className="muted">
+        Read with separator <code>{separator}</code>, {report.dialect.header ? 'a header row' : 'no header row'}, {report.dialect.encoding}
+        {report.reused ? '; the same file was imported before, so its stored table was reused' : ''}.
+      </p>
+      {badRows.count > 0 ? (
+        <details className="import-bad-rows" open={badRows.count <= 10}>
+          <summary>
+            {badRows.count.toLocaleString('en-US')} bad row{badRows.count === 1 ? '' : 's'} skipped (wrong number of fields)
+          </summary>
+          <table aria-label="Bad rows">
+            <thead>
+              <tr>
+                <th scope="col">Line</th>
+                <th scope="col">Problem</th>
+                <th scope="col">Text</th>
+              </tr>
+            </thead>
+            <tbody>
+              {badRows.lines.map((row) => (
+                <tr key={row.line}>
+                  <td>{row.line}</td>
+                  <td>{row.error}</td>
+                  <td>
+                    <code>{row.text}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {badRows.count > badRows.lines.length ? <p className="muted">The first {badRows.lines.length} are listed.</p> : null}
+        </details>
+      ) : null}
+      {report.renamed.length > 0 ? (
+        <ul className="import-notes" aria-label="Renamed columns">
+          {report.renamed.map((rename) => (
+            <li key={rename.position}>
+              Column {rename.position} {rename.from === '' ? '(no name)' : `“${rename.from}”`} was renamed “{rename.to}”.
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {report.notes.length > 0 ? (
+        <ul className="import-notes" aria-label="Notes about the columns">
+          {report.notes.map((note, index) => (
+            <li key={index}>
+              {note.column ? <strong>{note.column}: </strong> : null}
+              {note.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import type { Run } from '../../../../shared/api/train.js';
+import { formatDuration, formatMetric, mainMetric, metricTitle, statusTitles } from './format.js';
+
+function num(params: Record<string, unknown>, key: string): string | null {
+  const value = params[key];
+  return typeof value === 'number' ? String(Number(value.toPrecision(3))) : null;
+}
+
+/** The few hyperparameters that tell candidates of one family apart. */
+export function paramSummary(run: Run): string {
+  const params = run.params;
+  const parts: (string | null)[] =
+    run.model === 'gbdt'
+      ? [num(params, 'learningRate') && `lr ${num(params, 'learningRate')}`, num(params, 'maxDepth') && `depth ${num(params, 'maxDepth')}`]
+      : run.model === 'mlp'
+        ? [
+            num(params, 'layers') && num(params, 'width') && `${num(params, 'layers')}×${num(params, 'width')}`,
+            num(params, 'learningRate') && `lr ${num(params, 'learningRate')}`,
+          ]
+        : [num(params, 'l2') && `L2 ${num(params, 'l2')}`];
+  return parts.filter((part): part is string => Boolean(part)).join(' · ');
+}
+
+export function Leaderboard({
+  runs,
+  labels,
+  bestRunId,
+  title,
+}: {
+  runs: Run[];
+  labels: Map<string, string>;
+  bestRunId: string | null;
+  title: string;
+}) {
+  const metricName = runs.find((run) => run.metricName)?.metricName ?? '';
+  return (
+    <div className="train-leaderboard">
+      <h3 id="train-leaderboard-title">{title}</h3>
+      <table className="runs-table" aria-labelledby="train-leaderboard-title">
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col" className="numeric">
+              Validation {metricTitle(metricName)}
+            </th>
+            <th scope="col" className="numeric">
+              Duration
+            </th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run) => {
+            const best = run.id === bestRunId;
+            const summary = paramSummary(run);
+            return (
+              <tr key={run.id} className={best ? 'best' : undefined}>
+                <th scope="row">
+                  <span className="run-name">{labels.get(run.id) ?? run.model}</span>
+                  {summary ? <span className="muted small"> {summary}</span> : null}
+                  {best ? <span className="best-badge">★ Best</span> : null}
+                </th>
+                <td className="numeric">{formatMetric(mainMetric(run))}</td>
+                <td className="numeric">{formatDuration(run.durationMs)}</td>
+                <td>
+                  <span className={`run-status ${run.status}`} title={run.error ?? undefined}>
+                    {statusTitles[run.status]}
+                  </span>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+import { useMemo } from 'react';
+import type { Job } from '../../../../shared/api.js';
+import type { Run, Task } from '../../../../shared/api/train.js';
+import { ProgressBar } from '../ProgressBar.js';
+import { isJobActive, trainResult, useTrain, type LiveRun } from '../../stores/train.js';
+import { bestRun, dataWaitShare, formatEta, formatRate, metricTitle, modelShortName } from './format.js';
+import { HistoryChart, type HistorySeries } from './HistoryChart.js';
+import { Leaderboard } from './Leaderboard.js';
+
+const jobStateTitles: Record<Job['state'], string> = {
+  queued: 'Waiting to start',
+  running: 'Training',
+  succeeded: 'Finished',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+};
+
+/** When the device waits for data more than this share of an epoch, say so. */
+const highDataWait = 0.4;
+
+/** Names runs by family and the order they started in this job: "GBDT 1", "MLP 2". */
+export function runLabels(liveRuns: LiveRun[], jobRuns: Run[], task: Task | undefined): Map<string, string> {
+  const order: { id: string; model: Run['model'] }[] = [];
+  for (const run of [
+    ...jobRuns.map((run) => ({ id: run.id, model: run.model })),
+    ...liveRuns.map((live) => ({ id: live.runId, model: live.model })),
+  ]) {
+    if (!order.some((entry) => entry.id === run.id)) order.push(run);
+  }
+  return new Map(order.map((entry, index) => [entry.id, `${modelShortName(entry.model, task)} ${index + 1}`]));
+}
+
+export function LivePanel({ task, auto }: { task: Task | undefined; auto: boolean }) {
+  const { job, jobRuns, liveRuns, last, cancel } = useTrain();
+  const labels = useMemo(() => runLabels(liveRuns, jobRuns, task), [liveRuns, jobRuns, task]);
+  const series = useMemo<HistorySeries[]>(
+    () =>
+      liveRuns.map((live) => ({
+        runId: live.runId,
+        label: labels.get(live.runId) ?? live.model,
+        metricName: live.metricName,
+        unit: live.model === 'gbdt' ? 'round' : 'epoch',
+        records: live.records,
+      })),
+    [liveRuns, labels],
+  );
+  if (!job) return null;
+
+  const active = isJobActive(job);
+  const result = trainResult(job);
+  const best = result?.bestRunId ?? bestRun(jobRuns)?.id ?? null;
+  const currentRun = last ? jobRuns.find((run) => run.id === last.runId) : undefined;
+  const metricName = last?.metricName ?? jobRuns[0]?.metricName ?? liveRuns[0]?.metricName ?? '';
+  const waitShare = active ? dataWaitShare(last?.record) : dataWaitShare(lastRecordWithWait(liveRuns));
+  const onGpu = last ? /gpu|tensorflow/i.test(last.backend) : false;
+  const hasPoints = liveRuns.some((live) => live.records.length > 0);
+
+  return (
+    <section className="train-live" aria-label="Training progress" aria-busy={active}>
+      <div className="train-live-head">
+        <div className="train-live-title">
+          <h3>{auto ? 'Auto search' : 'Training run'}</h3>
+          <span className="muted" aria-live="polite">
+            {job.state === 'failed' ? '' : job.message || job.stage}
+          </span>
+        </div>
+        <span className={`run-status ${job.state}`}>{jobStateTitles[job.state]}</span>
+        {active ? (
+          <button type="button" className="button" onClick={() => void cancel()}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+      {/* Until the job reports its own share (Auto reports it per candidate), the current run's share stands in. */}
+      <ProgressBar fraction={job.fraction || !active ? job.fraction : (last?.fraction ?? null)} label="Training progress" />
+
+      <dl className="train-stats">
+        <div>
+          <dt>Backend</dt>
+          <dd>
+            {last ? (
+              <>
+                {last.backend}
+                <span className="train-device" title={last.device}>
+                  {last.device}
+                </span>
+              </>
+            ) : (
+              (currentRun?.backend ?? '—')
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Now training</dt>
+          <dd>{last && active ? (labels.get(last.runId) ?? last.model) : '—'}</dd>
+        </div>
+        <div>
+          <dt>Throughput</dt>
+          <dd>{formatRate(last?.record.rowsPerSecond)}</dd>
+        </div>
+        <div>
+          <dt>Time left</dt>
+          <dd>{active ? formatEta(last?.etaSeconds) : '—'}</dd>
+        </div>
+        <div>
+          <dt>Waiting for data</dt>
+          <dd>
+            {waitShare === null ? (
+              '—'
+            ) : (
+              <span className="train-wait">
+                <span
+                  className={`train-wait-bar${waitShare > highDataWait ? ' high' : ''}`}
+                  role="meter"
+                  aria-label="Share of each epoch spent waiting for data"
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={Math.round(waitShare * 100)}
+                >
+                  <span style={{ width: `${Math.round(waitShare * 100)}%` }} />
+                </span>
+                {Math.round(waitShare * 100)}%
+              </span>
+            )}
+          </dd>
+        </div>
+      </dl>
+      {waitShare !== null && waitShare > highDataWait ? (
+        <p className="train-hint" role="status">
+          {onGpu ? 'The GPU is waiting for data' : 'The model is waiting for data'} {Math.round(waitShare * 100)}% of the time. Larger
+          batches keep it busier.
+        </p>
+      ) : null}
+
+      <div className="train-charts">
+        <figure className="train-chart">
+          <figcaption>
+            Loss <span className="muted small">(dashed: training, solid: validation)</span>
+          </figcaption>
+          {hasPoints ? <HistoryChart series={series} kind="loss" height={230} /> : <ChartPlaceholder active={active} />}
+        </figure>
+        <figure className="train-chart">
+          <figcaption>Validation {metricTitle(metricName)}</figcaption>
+          {hasPoints ? <HistoryChart series={series} kind="metric" height={230} /> : <ChartPlaceholder active={active} />}
+        </figure>
+      </div>
+
+      {jobRuns.length > 0 ? <Leaderboard runs={jobRuns} labels={labels} bestRunId={best} title={auto ? 'Leaderboard' : 'Run'} /> : null}
+    </section>
+  );
+}
+
+function lastRecordWithWait(liveRuns: LiveRun[]) {
+  for (let index = liveRuns.length - 1; index >= 0; index--) {
+    const records = liveRuns[index]?.records ?? [];
+    for (let at = records.length - 1; at >= 0; at--) {
+      const record = records[at];
+      if (record && dataWaitShare(record) !== null) return record;
+    }
+  }
+  return null;
+}
+
+function ChartPlaceholder({ active }: { active: boolean }) {
+  return (
+    <div className="train-chart-empty muted">
+      {active ? 'Preparing the data; the curves start with the first epoch.' : 'No epochs were recorded.'}
+    </div>
+  );
+}

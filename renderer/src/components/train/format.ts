@@ -1,0 +1,116 @@
+/** How runs, models and metrics read in the Train and Compare steps. */
+import type { ModelChoice, ModelFamily, Run, Task } from '../../../../shared/api/train.js';
+
+export const modelTitles: Record<ModelChoice, string> = {
+  auto: 'Auto',
+  gbdt: 'Gradient-boosted trees',
+  linear: 'Logistic/linear regression',
+  mlp: 'Neural network (MLP)',
+};
+
+export function modelShortName(model: ModelFamily, task?: Task): string {
+  if (model === 'gbdt') return 'GBDT';
+  if (model === 'mlp') return 'MLP';
+  if (task === 'regression') return 'Linear';
+  return task ? 'Logistic' : 'Linear';
+}
+
+const metricTitles: Record<string, string> = {
+  accuracy: 'Accuracy',
+  balancedAccuracy: 'Balanced accuracy',
+  auc: 'AUC',
+  prAuc: 'PR AUC',
+  logloss: 'Log loss',
+  f1: 'F1',
+  precision: 'Precision',
+  recall: 'Recall',
+  rmse: 'RMSE',
+  mae: 'MAE',
+  r2: 'R²',
+  mape: 'MAPE',
+};
+
+export function metricTitle(name: string): string {
+  return metricTitles[name] ?? name;
+}
+
+const lowerIsBetter = new Set(['rmse', 'mae', 'mape', 'logloss', 'loss']);
+
+export function higherIsBetter(metricName: string): boolean {
+  return !lowerIsBetter.has(metricName);
+}
+
+export function formatMetric(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1000) return value.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  if (magnitude >= 10) return value.toFixed(2);
+  return value.toFixed(4);
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}
+
+export function formatEta(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  return formatDuration(Math.max(0, seconds) * 1000);
+}
+
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+export function formatRate(rowsPerSecond: number | null | undefined): string {
+  if (rowsPerSecond === null || rowsPerSecond === undefined || !Number.isFinite(rowsPerSecond)) return '—';
+  return `${compact.format(rowsPerSecond)} rows/s`;
+}
+
+export function formatStarted(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const time = date.toLocaleTimeString('en-US', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  // Today's runs need only the time; older ones the day as well.
+  if (date.toDateString() === new Date().toDateString()) return time;
+  return `${date.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })} ${time}`;
+}
+
+/** The run's validation score on its own headline metric, or null while it has none. */
+export function mainMetric(run: Run): number | null {
+  return run.metrics.validation?.[run.metricName] ?? null;
+}
+
+/** The best finished run by its validation metric; runs of different metrics are not compared. */
+export function bestRun(runs: Run[]): Run | null {
+  let best: Run | null = null;
+  for (const run of runs) {
+    const score = mainMetric(run);
+    if (run.status !== 'succeeded' || score === null) continue;
+    const bestScore = best ? mainMetric(best) : null;
+    if (!best || bestScore === null) {
+      best = run;
+      continue;
+    }
+    if (run.metricName !== best.metricName) continue;
+    if (higherIsBetter(run.metricName) ? score > bestScore : score < bestScore) best = run;
+  }
+  return best;
+}
+
+export const statusTitles: Record<Run['status'], string> = {
+  running: 'Running',
+  succeeded: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
+};
+
+/** Share of an epoch spent waiting for data, or null when the trainer does not measure it. */
+export function dataWaitShare(record: { dataWaitMs: number | null; computeMs: number | null } | null | undefined): number | null {
+  if (!record || record.dataWaitMs === null || record.computeMs === null) return null;
+  const total = record.dataWaitMs + record.computeMs;
+  return total > 0 ? record.dataWaitMs / total : null;
+}

@@ -1,0 +1,346 @@
+import { create } from 'zustand';
+import type { Dataset, Job } from '../../../shared/api.js';
+import {
+  FeatureSettings,
+  TrainSettings,
+  type BackendInfo,
+  type EpochRecord,
+  type GbdtParams,
+  type LinearParams,
+  type MlpParams,
+  type ModelChoice,
+  type ModelFamily,
+  type Run,
+  type TrainResult,
+} from '../../../shared/api/train.js';
+import type { KilnEvent } from '../../../shared/events.js';
+import { api } from '../api/transport.js';
+
+/** The latest `run.progress` of the job being watched, for the live numbers. */
+export interface LiveProgress {
+  runId: string;
+  model: ModelFamily;
+  backend: string;
+  device: string;
+  metricName: string;
+  record: EpochRecord;
+  fraction: number;
+  etaSeconds: number | null;
+}
+
+/** One run's curve as it is drawn: from progress events while it trains, from its stored history after. */
+export interface LiveRun {
+  runId: string;
+  model: ModelFamily;
+  metricName: string;
+  records: EpochRecord[];
+}
+
+export type FeaturesSource = 'recipe' | 'suggested';
+
+interface TrainState {
+  projectId: string | null;
+  datasets: Dataset[];
+  datasetId: string | null;
+  features: FeatureSettings | null;
+  featuresSource: FeaturesSource | null;
+  /** Problems `features.suggest` found, shown before the user starts. */
+  featureProblems: string[];
+  settings: TrainSettings;
+  backends: BackendInfo[];
+  /** The job being watched; set as soon as `train.start` answers, before its first event. */
+  jobId: string | null;
+  job: Job | null;
+  /** What the watched job was asked to train; null when it was found running, not started here. */
+  jobModel: ModelChoice | null;
+  /** Runs of the watched job, in the order they started. */
+  jobRuns: Run[];
+  liveRuns: LiveRun[];
+  last: LiveProgress | null;
+  starting: boolean;
+  error: string | null;
+  load(projectId: string): Promise<void>;
+  chooseDataset(datasetId: string): Promise<void>;
+  updateSettings(patch: Partial<Omit<TrainSettings, 'linear' | 'mlp' | 'gbdt'>>): void;
+  updateLinear(patch: Partial<LinearParams>): void;
+  updateMlp(patch: Partial<MlpParams>): void;
+  updateGbdt(patch: Partial<GbdtParams>): void;
+  resetAdvanced(): void;
+  start(): Promise<void>;
+  cancel(): Promise<void>;
+  onEvent(event: KilnEvent): void;
+  clearError(): void;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const defaultTrainSettings = (): TrainSettings => TrainSettings.parse({});
+
+export function isJobActive(job: Job | null): boolean {
+  return job !== null && (job.state === 'queued' || job.state === 'running');
+}
+
+let unsubscribe: (() => void) | null = null;
+
+/** Progress records are buffered and drawn a few times a second: tree models send hundreds of rounds quickly. */
+const pendingProgress: LiveProgress[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+function withRecord(records: EpochRecord[], record: EpochRecord): EpochRecord[] {
+  const last = records[records.length - 1];
+  if (!last || last.epoch < record.epoch) return [...records, record];
+  // Out of order or repeated (a reconnect resends): keep one record per epoch, in order.
+  return [...records.filter((existing) => existing.epoch !== record.epoch), record].sort((a, b) => a.epoch - b.epoch);
+}
+
+function upsertRun(runs: Run[], run: Run): Run[] {
+  const index = runs.findIndex((existing) => existing.id === run.id);
+  if (index < 0) return [...runs, run].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  return runs.map((existing) => (existing.id === run.id ? run : existing));
+}
+
+function liveFromRun(liveRuns: LiveRun[], run: Run): LiveRun[] {
+  const existing = liveRuns.find((live) => live.runId === run.id);
+  if (existing && existing.records.length >= run.history.length) return liveRuns;
+  const next: LiveRun = { runId: run.id, model: run.model, metricName: run.metricName, records: run.history };
+  return existing ? liveRuns.map((live) => (live.runId === run.id ? next : live)) : [...liveRuns, next];
+}
+
+function readSection<T>(
+  recipe: unknown,
+  key: string,
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+): T | null {
+  if (typeof recipe !== 'object' || recipe === null || !(key in recipe)) return null;
+  const parsed = schema.safeParse((recipe as Record<string, unknown>)[key]);
+  return parsed.success ? parsed.data : null;
+}
+
+export const useTrain = create<TrainState>((set, get) => {
+  const flushProgress = () => {
+    flushTimer = null;
+    if (pendingProgress.length === 0) return;
+    const batch = pendingProgress.splice(0);
+    let liveRuns = get().liveRuns;
+    for (const progress of batch) {
+      const existing = liveRuns.find((live) => live.runId === progress.runId);
+      liveRuns = existing
+        ? liveRuns.map((live) => (live.runId === progress.runId ? { ...live, records: withRecord(live.records, progress.record) } : live))
+        : [...liveRuns, { runId: progress.runId, model: progress.model, metricName: progress.metricName, records: [progress.record] }];
+    }
+    set({ liveRuns, last: batch[batch.length - 1] ?? get().last });
+  };
+
+  const loadJobRuns = async (jobId: string) => {
+    const projectId = get().projectId;
+    if (!projectId) return;
+    const runs = (await api.call('runs.list', { projectId })).filter((run) => run.jobId === jobId);
+    if (get().jobId !== jobId) return;
+    let jobRuns = get().jobRuns;
+    let liveRuns = get().liveRuns;
+    for (const run of runs) {
+      jobRuns = upsertRun(jobRuns, run);
+      liveRuns = liveFromRun(liveRuns, run);
+    }
+    set({ jobRuns, liveRuns });
+  };
+
+  /** The saved features, or Kiln's suggestion for the dataset when none are saved. */
+  const loadFeatures = async (projectId: string, datasetId: string | null) => {
+    const recipe = await api.call('recipe.get', { projectId });
+    const saved = readSection(recipe, 'features', FeatureSettings);
+    const savedTrain = readSection(recipe, 'train', TrainSettings);
+    if (savedTrain && !isJobActive(get().job)) set({ settings: savedTrain });
+    if (saved) {
+      set({ features: saved, featuresSource: 'recipe', featureProblems: [] });
+      return;
+    }
+    set({ features: null, featuresSource: null, featureProblems: [] });
+    if (!datasetId) return;
+    const suggestion = await api.call('features.suggest', { datasetId });
+    if (get().datasetId !== datasetId) return;
+    set({ features: suggestion.settings, featuresSource: 'suggested', featureProblems: suggestion.problems });
+  };
+
+  const saveTrainSettings = async (projectId: string, settings: TrainSettings) => {
+    const recipe = await api.call('recipe.get', { projectId });
+    const next = { ...recipe, train: settings };
+    await api.call('recipe.save', { projectId, recipe: next });
+  };
+
+  const setParams = <F extends ModelFamily>(family: F, patch: Partial<TrainSettings[F]>) => {
+    const settings = get().settings;
+    set({ settings: { ...settings, [family]: { ...settings[family], ...patch } } });
+  };
+
+  return {
+    projectId: null,
+    datasets: [],
+    datasetId: null,
+    features: null,
+    featuresSource: null,
+    featureProblems: [],
+    settings: defaultTrainSettings(),
+    backends: [],
+    jobId: null,
+    job: null,
+    jobModel: null,
+    jobRuns: [],
+    liveRuns: [],
+    last: null,
+    starting: false,
+    error: null,
+
+    load: async (projectId) => {
+      unsubscribe ??= api.subscribe((event) => get().onEvent(event));
+      if (get().projectId !== projectId) {
+        set({
+          projectId,
+          datasets: [],
+          datasetId: null,
+          features: null,
+          featuresSource: null,
+          featureProblems: [],
+          settings: defaultTrainSettings(),
+          jobId: null,
+          job: null,
+          jobModel: null,
+          jobRuns: [],
+          liveRuns: [],
+          last: null,
+          error: null,
+        });
+      }
+      try {
+        const [datasets, backends, jobs] = await Promise.all([
+          api.call('datasets.list', { projectId }),
+          // Without the list the choice is only "fastest available", which still trains.
+          api.call('backends.list', {}).catch(() => []),
+          api.call('jobs.list', { projectId }),
+        ]);
+        if (get().projectId !== projectId) return;
+        const current = get().datasetId;
+        const datasetId = current && datasets.some((dataset) => dataset.id === current) ? current : (datasets[0]?.id ?? null);
+        set({ datasets, backends, datasetId });
+        // Coming back to the step while a job trains: watch it again.
+        const running = jobs.find((job) => job.kind === 'train' && isJobActive(job));
+        if (running && get().jobId !== running.id) {
+          set({ jobId: running.id, job: running, jobModel: null, jobRuns: [], liveRuns: [], last: null });
+          await loadJobRuns(running.id);
+        }
+        await loadFeatures(projectId, datasetId);
+      } catch (error) {
+        set({ error: message(error) });
+      }
+    },
+
+    chooseDataset: async (datasetId) => {
+      const projectId = get().projectId;
+      set({ datasetId, error: null });
+      if (!projectId) return;
+      try {
+        await loadFeatures(projectId, datasetId);
+      } catch (error) {
+        set({ error: message(error) });
+      }
+    },
+
+    updateSettings: (patch) => set({ settings: { ...get().settings, ...patch } }),
+    updateLinear: (patch) => setParams('linear', patch),
+    updateMlp: (patch) => setParams('mlp', patch),
+    updateGbdt: (patch) => setParams('gbdt', patch),
+    resetAdvanced: () => {
+      const defaults = defaultTrainSettings();
+      set({ settings: { ...get().settings, linear: defaults.linear, mlp: defaults.mlp, gbdt: defaults.gbdt } });
+    },
+
+    start: async () => {
+      const { projectId, datasetId, features, settings } = get();
+      if (isJobActive(get().job) || get().starting) return;
+      if (!projectId || !datasetId) {
+        set({ error: 'Import a dataset before training.' });
+        return;
+      }
+      if (!features) {
+        set({ error: 'Choose the target and the features in the Features step first.' });
+        return;
+      }
+      const checked = TrainSettings.safeParse(settings);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        set({ error: issue ? `${issue.path.join('.')}: ${issue.message}` : 'The training settings are not valid.' });
+        return;
+      }
+      set({ starting: true, error: null, jobId: null, job: null, jobModel: checked.data.model, jobRuns: [], liveRuns: [], last: null });
+      try {
+        await saveTrainSettings(projectId, checked.data);
+        const { jobId } = await api.call('train.start', { projectId, datasetId, features, train: checked.data });
+        set({ jobId });
+        const job = await api.call('jobs.get', { jobId });
+        // An event may have brought a newer state while jobs.get was on its way.
+        if (!get().job) get().onEvent({ type: 'job.updated', job });
+        await loadJobRuns(jobId);
+      } catch (error) {
+        set({ error: message(error) });
+      } finally {
+        set({ starting: false });
+      }
+    },
+
+    cancel: async () => {
+      const { jobId, job } = get();
+      if (!jobId || (job && !isJobActive(job))) return;
+      try {
+        get().onEvent({ type: 'job.updated', job: await api.call('jobs.cancel', { jobId }) });
+      } catch (error) {
+        set({ error: message(error) });
+      }
+    },
+
+    onEvent: (event) => {
+      const { jobId, job } = get();
+      if (!jobId) return;
+      if (event.type === 'job.updated') {
+        if (event.job.id !== jobId) return;
+        // A late event must not move a finished job back to running.
+        if (job && !isJobActive(job) && isJobActive(event.job)) return;
+        set({ job: event.job });
+        if (event.job.state === 'failed') set({ error: event.job.error ?? 'Training failed.' });
+        if (!isJobActive(event.job)) {
+          if (flushTimer) clearTimeout(flushTimer);
+          flushProgress();
+          void loadJobRuns(event.job.id).catch((error: unknown) => set({ error: message(error) }));
+        }
+        return;
+      }
+      if (event.type === 'run.progress') {
+        if (event.jobId !== jobId) return;
+        pendingProgress.push({
+          runId: event.runId,
+          model: event.model,
+          backend: event.backend,
+          device: event.device,
+          metricName: event.metricName,
+          record: event.record,
+          fraction: event.fraction,
+          etaSeconds: event.etaSeconds,
+        });
+        flushTimer ??= setTimeout(flushProgress, 200);
+        return;
+      }
+      if (event.type === 'runs.changed') {
+        if (event.run.jobId !== jobId) return;
+        set({ jobRuns: upsertRun(get().jobRuns, event.run), liveRuns: liveFromRun(get().liveRuns, event.run) });
+      }
+    },
+
+    clearError: () => set({ error: null }),
+  };
+});
+
+/** The job's result once it succeeded, as the contract promises it. */
+export function trainResult(job: Job | null): TrainResult | null {
+  if (!job || job.state !== 'succeeded' || typeof job.result !== 'object' || job.result === null) return null;
+  const result = job.result as Partial<TrainResult>;
+  return Array.isArray(result.runIds) ? { runIds: result.runIds, bestRunId: result.bestRunId ?? null } : null;
+}
