@@ -32,8 +32,9 @@ function importOptions(context: CommandContext): ImportOptions {
 
 function describeReport(report: ImportReport, out: (text: string) => void): void {
   const dialect = report.dialect;
-  const separator = dialect.delimiter === '\t' ? 'tab' : dialect.delimiter;
-  out(`Read as: separator ${separator}, ${dialect.header ? 'header row' : 'no header row'}, ${dialect.encoding}`);
+  const names: Record<string, string> = { ',': 'comma (,)', ';': 'semicolon (;)', '\t': 'tab', '|': 'pipe (|)' };
+  const separator = names[dialect.delimiter] ?? JSON.stringify(dialect.delimiter);
+  out(`Read as ${separator} separated, ${dialect.header ? 'with a header row' : 'with no header row'}, ${dialect.encoding.toUpperCase()}`);
   if (report.badRows.count > 0) {
     out(`Skipped ${report.badRows.count.toLocaleString('en-US')} bad rows:`);
     for (const row of report.badRows.lines.slice(0, 10)) out(`  line ${row.line}: ${row.error} | ${row.text.slice(0, 80)}`);

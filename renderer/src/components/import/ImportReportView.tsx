@@ -3,11 +3,13 @@ import type { ImportReport } from '../../../../shared/api.js';
 /** What the last import read and decided: bad rows with their line numbers, renamed columns and notes. */
 export function ImportReportView({ report }: { report: ImportReport }) {
   const { badRows } = report;
-  const separator = report.dialect.delimiter === '\t' ? 'tab' : report.dialect.delimiter;
+  const separatorNames: Record<string, string> = { ',': 'comma (,)', ';': 'semicolon (;)', '\t': 'tab', '|': 'pipe (|)' };
+  const separator = separatorNames[report.dialect.delimiter] ?? report.dialect.delimiter;
   return (
     <div className="import-report" aria-label="Import report">
       <p className="muted">
-        Read with separator <code>{separator}</code>, {report.dialect.header ? 'a header row' : 'no header row'}, {report.dialect.encoding}
+        Read as {separator} separated, {report.dialect.header ? 'with a header row' : 'with no header row'},{' '}
+        {report.dialect.encoding.toUpperCase()}
         {report.reused ? '; the same file was imported before, so its stored table was reused' : ''}.
       </p>
       {badRows.count > 0 ? (
