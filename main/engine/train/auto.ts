@@ -7,7 +7,7 @@
  */
 import type { ModelFamily, TrainSettings } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
-import { mulberry32 } from './data/batches.js';
+import { mulberry32 } from './random.js';
 import { isBetter, mainMetric } from './evaluation.js';
 import { fitCandidate, type Candidate, type CandidateOutcome, type PipelineEnvironment } from './pipeline.js';
 

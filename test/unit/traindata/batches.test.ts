@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DenseBatchSource, epochOrder, mulberry32 } from '../../../main/engine/train/data/batches.js';
+import { DenseBatchSource, epochOrder } from '../../../main/engine/train/data/batches.js';
+import { mulberry32 } from '../../../main/engine/train/random.js';
 import type { Batch, DenseMatrix } from '../../../main/engine/train/types.js';
 
 /** Row r holds [r, -r], so a batch shows which rows it carries. */

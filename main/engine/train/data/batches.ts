@@ -7,19 +7,8 @@
  * spends waiting is measured, so a trainer can report a starved accelerator.
  */
 import { performance } from 'node:perf_hooks';
+import { mulberry32 } from '../random.js';
 import type { Batch, BatchSource, DenseMatrix } from '../types.js';
-
-/** A small, fast 32-bit PRNG; enough for shuffling, and identical on every platform. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One seed per (seed, epoch): mixing through an integer hash keeps neighbouring epochs' orders unrelated. */
 function epochSeed(seed: number, epoch: number): number {

@@ -5,7 +5,7 @@ import { histogramLayout } from './histogram.js';
 import { GbdtModel } from './model.js';
 import { baseScores, fillGradients, loss, metric, metricName, softmaxAll } from './objectives.js';
 import { LocalHistogramBuilder, ParallelHistogramBuilder, sharedFloat64, sharedUint32, sharedUint8 } from './parallel.js';
-import { mulberry32 } from './random.js';
+import { mulberry32 } from '../random.js';
 import { growTree, HistogramPool, treeValueBinned, type HistogramBuilder, type Tree } from './tree.js';
 import type { GbdtDataset, GbdtFitOptions, GbdtModelJson, GbdtParams, GbdtRoundProgress } from './types.js';
 

@@ -1,4 +1,4 @@
-/** mulberry32: a small, fast, seedable PRNG, so a seed fixes every draw (rows, features, bin samples). */
+/** mulberry32: a small, fast, seedable PRNG, identical on every platform, so a seed fixes every draw (shuffles, row and feature samples, search candidates). */
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
