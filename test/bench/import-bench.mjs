@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,7 +76,7 @@ function measure(label, command, args) {
 const kilnScript = `
 import { Engine } from ${JSON.stringify(join(root, 'dist', 'main', 'engine', 'engine.js'))};
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 const home = mkdtempSync(join(tmpdir(), 'kiln-bench-home-'));
 const engine = new Engine({ home, shell: 'cli' });
@@ -87,7 +87,7 @@ const job = await engine.jobs.wait(jobId);
 if (job.state !== 'succeeded') throw new Error(job.error ?? job.state);
 const imported = performance.now();
 let profiled = 'none';
-if ('profile.compute' in (await import(${JSON.stringify(join(root, 'dist', 'shared', 'api.js'))})).apiMethods) {
+if (process.argv[2] !== 'import-only' && 'profile.compute' in (await import(${JSON.stringify(join(root, 'dist', 'shared', 'api.js'))})).apiMethods) {
   const handle = await engine.call('profile.compute', { datasetId: job.result.id });
   const profileJob = await engine.jobs.wait(handle.jobId);
   if (profileJob.state !== 'succeeded') throw new Error(profileJob.error ?? profileJob.state);
@@ -156,6 +156,9 @@ try {
   process.stderr.write(`${generatedRows.toLocaleString('en-US')} rows, ${(size / 1024 / 1024).toFixed(0)} MB\n`);
   if (!existsSync(join(root, 'dist', 'main', 'engine', 'engine.js'))) throw new Error('Build first: npm run build:main');
 
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
   const results = [];
   const run = (label, command, args) => {
     process.stderr.write(`Measuring ${label}…\n`);
@@ -164,32 +167,52 @@ try {
     process.stderr.write(`  ${JSON.stringify(result)}\n`);
   };
   run('Kiln import + profile', process.execPath, ['--input-type=module', '-e', kilnScript, csv]);
+  // The import alone in its own process, so its peak memory is its own.
+  run('Kiln import only', process.execPath, ['--input-type=module', '-e', kilnScript, csv, 'import-only']);
   run('DuckDB read_csv into a table', process.execPath, ['--input-type=module', '-e', duckScript, csv]);
   run('pandas read_csv + describe()', '/usr/bin/python3', ['-c', pandasScript, csv]);
   run('papaparse (Node, streaming)', process.execPath, ['--input-type=module', '-e', papaScript, csv]);
 
   const kiln = results[0];
+  const kilnImport = results[1];
+  const duck = results[2];
+  const pandas = results[3];
+  const usable = (result) => result && !result.unavailable && !result.error;
+  const loadAfter = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
   const lines = [
-    `File: ${generatedRows.toLocaleString('en-US')} rows, ${(size / 1024 / 1024).toFixed(0)} MB (adult.csv repeated with noise). Machine: ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores.`,
+    `File: ${generatedRows.toLocaleString('en-US')} rows, ${(size / 1024 / 1024).toFixed(0)} MB (adult.csv repeated with noise).`,
+    `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GB RAM; load average ${loadBefore} before, ${loadAfter} after (other work on the machine slows every contender).`,
     '',
-    '| contender | seconds | rows/s | its time ÷ Kiln’s | peak memory (MB) | peak / file size |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| contender | seconds | rows/s | its time ÷ Kiln’s | its time ÷ DuckDB’s | peak memory (MB) | peak / file size |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const result of results) {
-    if (result.unavailable || result.error) {
-      lines.push(`| ${result.label} | — | — | — | — | ${result.unavailable ?? `failed: ${result.error}`} |`);
+    if (!usable(result)) {
+      lines.push(`| ${result.label} | — | — | — | — | — | ${result.unavailable ?? `failed: ${result.error}`} |`);
       continue;
     }
-    const ratio = kiln.seconds ? result.seconds / kiln.seconds : NaN;
+    const vsKiln = usable(kiln) ? (result.seconds / kiln.seconds).toFixed(2) : '—';
+    const vsDuck = usable(duck) ? (result.seconds / duck.seconds).toFixed(2) : '—';
     lines.push(
-      `| ${result.label} | ${result.seconds.toFixed(2)} | ${Math.round(result.rows / result.seconds).toLocaleString('en-US')} | ${result === kiln ? '1.00' : ratio.toFixed(2)} | ${result.peakMb?.toFixed(0) ?? '?'} | ${result.peakMb ? (result.peakMb / (size / 1024 / 1024)).toFixed(2) : '?'} |`,
+      `| ${result.label} | ${result.seconds.toFixed(2)} | ${Math.round(result.rows / result.seconds).toLocaleString('en-US')} | ${vsKiln} | ${vsDuck} | ${result.peakMb?.toFixed(0) ?? '?'} | ${result.peakMb ? (result.peakMb / (size / 1024 / 1024)).toFixed(2) : '?'} |`,
     );
   }
-  if (kiln.importSeconds !== undefined) {
+  if (usable(kiln) && kiln.importSeconds !== undefined) {
     lines.push(
       '',
       `Kiln: import ${kiln.importSeconds.toFixed(2)} s, then ${kiln.profiled === 'none' ? 'no profile (the profile module is missing)' : `profile ${kiln.profileSeconds.toFixed(2)} s`}.`,
     );
+    const goals = [];
+    if (usable(duck) && usable(kilnImport)) {
+      goals.push(`import ÷ DuckDB read_csv = ${(kilnImport.seconds / duck.seconds).toFixed(2)} (goal ≤ 1.5)`);
+    }
+    if (usable(pandas)) goals.push(`pandas ÷ Kiln import + profile = ${(pandas.seconds / kiln.seconds).toFixed(2)} (goal ≥ 2)`);
+    if (usable(kilnImport) && kilnImport.peakMb) {
+      goals.push(`Kiln import peak memory ÷ file size = ${(kilnImport.peakMb / (size / 1024 / 1024)).toFixed(2)} (goal well under 1)`);
+    }
+    lines.push(`Goals: ${goals.join('; ')}.`);
   }
   console.log(lines.join('\n'));
 } finally {

@@ -92,7 +92,13 @@ async function assertUnchanged(path: string, before: { bytes: number; mtimeMs: n
 }
 
 /** The dataset version: a hash of the file's bytes and of the settings that shape the table. */
-export async function hashFile(path: string, bytes: number, settings: unknown, context?: JobContext, reportProgress = true): Promise<string> {
+export async function hashFile(
+  path: string,
+  bytes: number,
+  settings: unknown,
+  context?: JobContext,
+  reportProgress = true,
+): Promise<string> {
   const hash = createHash('sha256');
   hash.update(JSON.stringify(settings));
   let seen = 0;
@@ -144,7 +150,9 @@ export async function columnStats(
   const counts = await perColumn(connection, relation, names, (column, index) => ({
     m: `count(*) - count(${column})`,
     d: `count(DISTINCT ${column})`,
-    ...(markers && index >= 0 && markerCheck?.columns.has(names[index] ?? '') ? { k: `count(*) FILTER (WHERE ${column} IN (${markers}))` } : {}),
+    ...(markers && index >= 0 && markerCheck?.columns.has(names[index] ?? '')
+      ? { k: `count(*) FILTER (WHERE ${column} IN (${markers}))` }
+      : {}),
   }));
   // In the long form a column with no values has no group: all of its cells are missing.
   const missing = counts.map((row) => (row.m === undefined ? rows : Number(row.m)));
@@ -210,7 +218,7 @@ function tableShape(settings: ReadSettings, options: ImportOptions) {
 /** Files at least this large are hashed while DuckDB reads them; smaller ones first, so a re-import reads nothing else. */
 const overlapHashBytes = 200 * 1024 * 1024;
 /** Rows read as text to choose each column's type before the one full read. */
-const sampleRows = 20_000;
+const sampleRows = 10_000;
 /**
  * Parquet format 2 pages (delta and byte-stream-split encodings) wrote the adult
  * benchmark in 2.0 s where format 1 took 3.3 s; every reader of these files is DuckDB.
@@ -267,7 +275,8 @@ function planColumns(settings: ReadSettings, sampled: InferredColumn[], importOp
     const direct = numeric && sample.present > 0 && !sample.thousands && (override === undefined || override === sample.type);
     const mode = direct ? (sample.type === 'BIGINT' ? 'bigint' : 'double') : 'text';
     const retype =
-      !direct && (sample.type !== 'VARCHAR' || sample.present === 0 || sample.numbers > 0 || (override !== undefined && override !== 'VARCHAR'));
+      !direct &&
+      (sample.type !== 'VARCHAR' || sample.present === 0 || sample.numbers > 0 || (override !== undefined && override !== 'VARCHAR'));
     return { name, source: settings.sourceNames[index] ?? name, mode, retype, sample, override };
   });
 }
@@ -357,37 +366,49 @@ async function sampleTypes(connection: DuckDBConnection, settings: ReadSettings,
  */
 async function writeNarrow(request: WriteRequest): Promise<WrittenTable> {
   const { connection, settings, importOptions, context, rejects } = request;
-  context.progress({ stage: 'sampling', fraction: 0.1, message: `Choosing types from the first ${sampleRows.toLocaleString('en-US')} rows` });
+  context.progress({
+    stage: 'sampling',
+    fraction: 0.1,
+    message: `Choosing types from the first ${sampleRows.toLocaleString('en-US')} rows`,
+  });
   let plans = planColumns(settings, await sampleTypes(connection, settings, context.jobId), importOptions);
   context.throwIfCancelled();
 
   const errors = `${nullstrOption(settings.missing)}, store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(`${rejects}_scan`)}`;
-  let path = '';
-  let rows = 0;
   const started = performance.now();
-  for (let attempt = 0; ; attempt += 1) {
-    path = request.scratch();
+  const cannotRead = (error: unknown) => {
+    if (context.signal.aborted) return new KilnError('cancelled', 'Import cancelled.');
+    return new KilnError('bad_input', `Kiln could not read ${basename(settings.path)} as CSV: ${firstLine(error)}`, 'path');
+  };
+  const readOnce = async (label: string): Promise<{ path: string; rows: number }> => {
+    const path = request.scratch();
     const select = plans.map((plan) => `${readExpression(plan)} AS ${quoteIdent(plan.name)}`).join(', ');
+    const rows = await runWithProgress(
+      connection,
+      `COPY (SELECT ${select} FROM ${csvSource(settings, errors)}) TO ${quoteLiteral(path)} ${parquetOptions}`,
+      readingProgress(request, started, label),
+    );
+    return { path, rows };
+  };
+  let first: { path: string; rows: number } | undefined;
+  try {
+    first = await readOnce('');
+  } catch (error) {
+    if (context.signal.aborted || plans.every((plan) => plan.mode === 'text')) throw cannotRead(error);
+    // A value further down did not fit the type the first rows suggested: read every number column
+    // as text this time, and type it over all rows below.
+    await dropRejects(connection, rejects);
+    plans = plans.map((plan) => (plan.mode === 'text' ? plan : { ...plan, mode: 'text', retype: true }));
+  }
+  let read = first;
+  if (!read) {
     try {
-      rows = await runWithProgress(
-        connection,
-        `COPY (SELECT ${select} FROM ${csvSource(settings, errors)}) TO ${quoteLiteral(path)} ${parquetOptions}`,
-        readingProgress(request, started, attempt > 0 ? ' · again, with numbers read as text' : ''),
-      );
-      break;
+      read = await readOnce(' · again, with numbers read as text');
     } catch (error) {
-      if (context.signal.aborted) throw new KilnError('cancelled', 'Import cancelled.');
-      const converted = plans.some((plan) => plan.mode !== 'text');
-      if (attempt > 0 || !converted) {
-        throw new KilnError('bad_input', `Kiln could not read ${basename(settings.path)} as CSV: ${firstLine(error)}`, 'path');
-      }
-      // A value further down did not fit the type its first rows suggested: read every number column
-      // as text this time, and type it over all rows below.
-      await rm(path, { force: true });
-      await dropRejects(connection, rejects);
-      plans = plans.map((plan) => (plan.mode === 'text' ? plan : { ...plan, mode: 'text', retype: true }));
+      throw cannotRead(error);
     }
   }
+  const { path, rows } = read;
   context.throwIfCancelled();
   const badRows = await takeBadRows(request, rows);
 

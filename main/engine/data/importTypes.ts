@@ -113,7 +113,7 @@ export async function inferColumnTypes(connection: DuckDBConnection, relation: s
     return present > 0 && !['i', 'd', 'b'].some((key) => Number(seen[key] ?? 0) === present);
   });
   if (needDates.some(Boolean)) {
-    const dates = await perColumn(connection, sampleRelation, names, (column, index) =>
+    const dates = await perColumn(connection, sampleRelation, names, (column, index): Record<string, string> =>
       needDates[index] ? { t: checks.t?.(column) ?? 'NULL', s: checks.s?.(column) ?? 'NULL' } : {},
     );
     dates.forEach((found, index) => Object.assign(sample[index] ?? {}, found));

@@ -1,0 +1,479 @@
+/**
+ * The HTTP side: routing, bodies, the request formats and the answers. Every
+ * request ends in `finish`, which records metrics, so counters and the latency
+ * histogram see errors as well as successes.
+ */
+import { BatchBuilder } from './rows.mjs';
+import { HttpError, badRequest } from './errors.mjs';
+import { buildOpenApi } from './openapi.mjs';
+import { summariseInputs, summariseOutputs } from './predictionLog.mjs';
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
+
+const MLFLOW_FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'];
+/** ORT element types as the Open Inference Protocol names them. */
+const V2_DATATYPES = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', string: 'BYTES', bool: 'BOOL' };
+const REASONS = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+  503: 'unavailable',
+};
+
+function formatBytes(bytes) {
+  if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** Header values must be printable ASCII; column names need not be. */
+function headerSafe(text) {
+  return text.replace(/[^\x20-\x7e]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function csvCell(value) {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function mediaType(request) {
+  const header = request.headers['content-type'];
+  return header ? header.split(';')[0].trim().toLowerCase() : '';
+}
+
+function wantsCsv(request) {
+  const accept = request.headers.accept ?? '';
+  return accept.includes('text/csv');
+}
+
+function readBody(request, limit) {
+  return new Promise((resolve, reject) => {
+    const tooLarge = (size) =>
+      new HttpError(
+        413,
+        `the request body is ${size} bytes, over the limit of ${limit} bytes (${formatBytes(limit)}); send smaller batches or raise MAX_BODY_BYTES`,
+      );
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(tooLarge(declared));
+      return;
+    }
+    const chunks = [];
+    let size = 0;
+    let done = false;
+    request.on('data', (chunk) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        reject(
+          new HttpError(
+            413,
+            `the request body is over the limit of ${limit} bytes (${formatBytes(limit)}); send smaller batches or raise MAX_BODY_BYTES`,
+          ),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    // A client that goes away mid-body must not leave the request pending (it would hold up shutdown).
+    const aborted = () => {
+      if (done) return;
+      done = true;
+      reject(new HttpError(400, 'the client closed the connection before the body was complete'));
+    };
+    request.on('error', aborted);
+    request.on('close', aborted);
+  });
+}
+
+function parseJson(body) {
+  if (body.length === 0) throw badRequest('the request body is empty; send JSON');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw badRequest(`the body is not valid JSON: ${error.message}`);
+  }
+}
+
+/**
+ * @param {{
+ *   schema: import('./schema.mjs').Schema,
+ *   model: import('./model.mjs').Model,
+ *   metrics: import('./metrics.mjs').Metrics,
+ *   drift: import('./drift.mjs').DriftMonitor,
+ *   log: import('./predictionLog.mjs').PredictionLog | undefined,
+ *   maxBodyBytes: number,
+ *   version: string,
+ * }} services
+ */
+export function createApp(services) {
+  const { schema, model, metrics, drift, log, maxBodyBytes } = services;
+  const builder = new BatchBuilder(schema);
+  const classifier = schema.task !== 'regression';
+  const classes = schema.classes;
+  const modelPath = `/v2/models/${schema.name}`;
+  const openApiText = JSON.stringify(buildOpenApi(schema, services.version));
+  const state = { shuttingDown: false };
+
+  function batchFromMlflow(body) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw badRequest(`the body must be a JSON object with one of ${MLFLOW_FORMATS.join(', ')}`);
+    }
+    const present = MLFLOW_FORMATS.filter((key) => Object.hasOwn(body, key));
+    if (present.length === 0) {
+      const keys = Object.keys(body);
+      throw badRequest(
+        `the body needs one of ${MLFLOW_FORMATS.join(', ')} (MLflow scoring formats)${keys.length > 0 ? `; it has ${keys.map((key) => `"${key}"`).join(', ')}` : ''}`,
+      );
+    }
+    if (present.length > 1) throw badRequest(`send one format at a time, not ${present.join(' and ')}`);
+    const format = present[0];
+    const value = body[format];
+    let batch;
+    if (format === 'dataframe_split') batch = builder.fromSplit(value);
+    else if (format === 'dataframe_records') batch = builder.fromRecords(value);
+    else if (format === 'instances') {
+      if (Array.isArray(value) && value.length > 0 && Array.isArray(value[0])) {
+        throw badRequest('instances must be records ({column: value}); a list of value lists has no column names — use dataframe_split');
+      }
+      batch = builder.fromRecords(value, 'instance');
+    } else batch = Array.isArray(value) ? builder.fromRecords(value, 'input') : builder.fromColumnar(value);
+    const ignored = Object.keys(body).filter((key) => key !== format);
+    if (ignored.length > 0)
+      batch.warnings.push(`ignored fields: ${ignored.map((key) => `"${key}"`).join(', ')} (this model takes no params)`);
+    return batch;
+  }
+
+  function batchFromPredictJson(body) {
+    if (Array.isArray(body)) return builder.fromRecords(body);
+    if (typeof body === 'object' && body !== null) {
+      const looksMlflow =
+        MLFLOW_FORMATS.some((key) => Object.hasOwn(body, key)) && !schema.inputs.some((input) => Object.hasOwn(body, input.name));
+      return looksMlflow ? batchFromMlflow(body) : builder.fromRecords([body]);
+    }
+    throw badRequest('the body must be a JSON array of records, or one record');
+  }
+
+  async function readBatch(request, fromJson) {
+    const type = mediaType(request);
+    if (type !== '' && type !== 'application/json' && type !== 'text/csv' && !type.endsWith('+json')) {
+      throw new HttpError(415, `content type "${type}" is not accepted; send application/json or text/csv`);
+    }
+    const body = await readBody(request, maxBodyBytes);
+    if (type === 'text/csv') return builder.fromCsv(body.toString('utf8'));
+    return fromJson(parseJson(body));
+  }
+
+  function predictionsJson(scores) {
+    const predictions = new Array(scores.rowCount);
+    if (!classifier) {
+      for (let row = 0; row < scores.rowCount; row += 1) predictions[row] = scores.values[row];
+      return predictions;
+    }
+    const width = classes.length;
+    for (let row = 0; row < scores.rowCount; row += 1) {
+      const probabilities = {};
+      for (let column = 0; column < width; column += 1) probabilities[classes[column]] = scores.probabilities[row * width + column];
+      predictions[row] = { label: scores.labels[row], probabilities };
+    }
+    return predictions;
+  }
+
+  function predictionsCsv(scores) {
+    const header = classifier ? ['prediction', ...classes.map((name) => `probability_${name}`)] : ['prediction'];
+    const lines = [header.map(csvCell).join(',')];
+    const width = classes.length;
+    for (let row = 0; row < scores.rowCount; row += 1) {
+      if (!classifier) {
+        lines.push(String(scores.values[row]));
+        continue;
+      }
+      let line = csvCell(scores.labels[row]);
+      for (let column = 0; column < width; column += 1) line += `,${scores.probabilities[row * width + column]}`;
+      lines.push(line);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  function v2Outputs(scores, requested) {
+    const rowCount = scores.rowCount;
+    const outputs = [];
+    if (classifier) {
+      outputs.push({ name: 'label', shape: [rowCount], datatype: 'BYTES', data: scores.labels });
+      outputs.push({
+        name: 'probabilities',
+        shape: [rowCount, classes.length],
+        datatype: scores.probabilities instanceof Float64Array ? 'FP64' : 'FP32',
+        parameters: { classes: classes.join(',') },
+        data: Array.from(scores.probabilities),
+      });
+    } else {
+      outputs.push({
+        name: 'prediction',
+        shape: [rowCount],
+        datatype: scores.values instanceof Float64Array ? 'FP64' : 'FP32',
+        data: Array.from(scores.values),
+      });
+    }
+    if (!Array.isArray(requested) || requested.length === 0) return outputs;
+    const names = requested.map((output) => output?.name);
+    const unknown = names.filter((name) => !outputs.some((output) => output.name === name));
+    if (unknown.length > 0) {
+      throw badRequest(
+        `unknown output ${unknown.map((name) => JSON.stringify(name)).join(', ')}; outputs are ${outputs.map((output) => output.name).join(', ')}`,
+      );
+    }
+    return outputs.filter((output) => names.includes(output.name));
+  }
+
+  function v2Metadata() {
+    const tensorType = (input) => (input.type === 'number' ? 'FP64' : 'BYTES');
+    const outputType = (name, fallback) => V2_DATATYPES[model.outputTypes.get(name)] ?? fallback;
+    return {
+      name: schema.name,
+      versions: schema.runId ? [schema.runId] : [],
+      platform: 'onnxruntime_onnx',
+      inputs: schema.inputs.map((input) => ({ name: input.name, datatype: tensorType(input), shape: [-1] })),
+      outputs: classifier
+        ? [
+            { name: 'label', datatype: 'BYTES', shape: [-1] },
+            { name: 'probabilities', datatype: outputType(model.probabilityOutput, 'FP32'), shape: [-1, classes.length] },
+          ]
+        : [{ name: 'prediction', datatype: outputType(model.valueOutput, 'FP32'), shape: [-1] }],
+      parameters: { task: schema.task, classes, threshold: schema.threshold, run_id: schema.runId, dataset_version: schema.datasetVersion },
+    };
+  }
+
+  /** Scores a request and writes the log line; `answer` turns the scores into the response. */
+  async function score(request, response, context, fromJson, answer) {
+    const started = context.started;
+    let batch;
+    try {
+      batch = await readBatch(request, fromJson);
+      const scores = await model.score(batch);
+      metrics.scored(batch.rowCount);
+      drift.add(batch);
+      answer(scores, batch);
+      log?.write({
+        time: new Date().toISOString(),
+        route: context.route,
+        status: 200,
+        rows: batch.rowCount,
+        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+        inputs: summariseInputs(batch),
+        outputs: summariseOutputs(scores, classes),
+        ...(batch.warnings.length > 0 ? { warnings: batch.warnings } : {}),
+      });
+    } catch (error) {
+      log?.write({
+        time: new Date().toISOString(),
+        route: context.route,
+        status: error instanceof HttpError ? error.status : 500,
+        rows: batch?.rowCount ?? 0,
+        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+        error: error.message,
+      });
+      throw error;
+    }
+  }
+
+  function sendJson(response, status, value, warnings) {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+    if (warnings && warnings.length > 0) headers['kiln-warnings'] = headerSafe(warnings.join('; '));
+    response.writeHead(status, headers);
+    response.end(text);
+  }
+
+  function sendText(response, status, type, text, warnings) {
+    const headers = { 'content-type': type, 'content-length': Buffer.byteLength(text) };
+    if (warnings && warnings.length > 0) headers['kiln-warnings'] = headerSafe(warnings.join('; '));
+    response.writeHead(status, headers);
+    response.end(text);
+  }
+
+  function answerPredictions(request, response) {
+    return (scores, batch) => {
+      if (wantsCsv(request)) {
+        sendText(response, 200, 'text/csv; charset=utf-8', predictionsCsv(scores), batch.warnings);
+        return;
+      }
+      const body = { predictions: predictionsJson(scores) };
+      if (batch.warnings.length > 0) body.warnings = batch.warnings;
+      sendJson(response, 200, body, batch.warnings);
+    };
+  }
+
+  function requireMethod(request, method) {
+    if (request.method !== method && !(method === 'GET' && request.method === 'HEAD')) {
+      throw new HttpError(405, `${request.method} is not allowed here; use ${method}`);
+    }
+  }
+
+  async function route(request, response, context) {
+    const path = context.path;
+    if (path === '/invocations') {
+      context.route = path;
+      requireMethod(request, 'POST');
+      await score(request, response, context, batchFromMlflow, answerPredictions(request, response));
+      return;
+    }
+    if (path === '/predict') {
+      context.route = path;
+      requireMethod(request, 'POST');
+      await score(request, response, context, batchFromPredictJson, answerPredictions(request, response));
+      return;
+    }
+    if (path === '/v2/health/live') {
+      context.route = path;
+      requireMethod(request, 'GET');
+      sendJson(response, 200, { live: true });
+      return;
+    }
+    if (path === '/v2/health/ready') {
+      context.route = path;
+      requireMethod(request, 'GET');
+      sendJson(response, state.shuttingDown ? 503 : 200, { ready: !state.shuttingDown });
+      return;
+    }
+    if (path === '/v2') {
+      context.route = path;
+      requireMethod(request, 'GET');
+      sendJson(response, 200, { name: 'kiln-model-server', version: services.version, extensions: [] });
+      return;
+    }
+    if (path.startsWith('/v2/models/')) {
+      const rest = path.slice('/v2/models/'.length);
+      const [name, action, ...more] = rest.split('/');
+      context.route = `/v2/models/{name}${action ? `/${action}` : ''}`;
+      if (
+        decodeURIComponent(name) !== schema.name ||
+        more.length > 0 ||
+        (action !== undefined && action !== 'ready' && action !== 'infer')
+      ) {
+        if (decodeURIComponent(name) !== schema.name) context.route = '/v2/models/{unknown}';
+        throw new HttpError(404, `no model "${decodeURIComponent(name)}" here; this server serves "${schema.name}" at ${modelPath}`);
+      }
+      if (action === undefined) {
+        requireMethod(request, 'GET');
+        sendJson(response, 200, v2Metadata());
+      } else if (action === 'ready') {
+        requireMethod(request, 'GET');
+        sendJson(response, state.shuttingDown ? 503 : 200, { name: schema.name, ready: !state.shuttingDown });
+      } else {
+        requireMethod(request, 'POST');
+        let requestId;
+        let requested;
+        await score(
+          request,
+          response,
+          context,
+          (body) => {
+            if (typeof body !== 'object' || body === null || Array.isArray(body))
+              throw badRequest('the body must be an object with "inputs"');
+            requestId = body.id;
+            requested = body.outputs;
+            return builder.fromV2Inputs(body.inputs);
+          },
+          (scores, batch) => {
+            const answer = { model_name: schema.name, outputs: v2Outputs(scores, requested) };
+            if (schema.runId) answer.model_version = schema.runId;
+            if (requestId !== undefined) answer.id = requestId;
+            if (batch.warnings.length > 0) answer.parameters = { warnings: batch.warnings.join('; ') };
+            sendJson(response, 200, answer, batch.warnings);
+          },
+        );
+      }
+      return;
+    }
+    if (path === '/metrics') {
+      context.route = path;
+      requireMethod(request, 'GET');
+      sendText(response, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(driftLines()));
+      return;
+    }
+    if (path === '/drift') {
+      context.route = path;
+      requireMethod(request, 'GET');
+      sendJson(response, 200, { model: schema.name, ...drift.report() });
+      return;
+    }
+    if (path === '/openapi.json') {
+      context.route = path;
+      requireMethod(request, 'GET');
+      sendJson(response, 200, openApiText);
+      return;
+    }
+    if (path === '/') {
+      context.route = path;
+      requireMethod(request, 'GET');
+      sendJson(response, 200, {
+        name: schema.name,
+        task: schema.task,
+        endpoints: [
+          '/invocations',
+          '/predict',
+          '/v2/health/live',
+          '/v2/health/ready',
+          modelPath,
+          `${modelPath}/infer`,
+          '/metrics',
+          '/drift',
+          '/openapi.json',
+        ],
+      });
+      return;
+    }
+    throw new HttpError(404, `no route ${path}; see /openapi.json`);
+  }
+
+  function driftLines() {
+    const lines = [
+      '# HELP kiln_drift_psi Population stability index of recent inputs against training, by feature.',
+      '# TYPE kiln_drift_psi gauge',
+    ];
+    for (const { name, psi } of drift.psiByFeature())
+      lines.push(`kiln_drift_psi{feature="${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"} ${psi}`);
+    return lines;
+  }
+
+  async function handle(request, response) {
+    const context = { started: process.hrtime.bigint(), route: 'unmatched', path: '' };
+    metrics.inFlight += 1;
+    if (state.shuttingDown) response.setHeader('connection', 'close');
+    response.on('finish', () => {
+      metrics.inFlight -= 1;
+      const seconds = Number(process.hrtime.bigint() - context.started) / 1e9;
+      metrics.observe(context.route, request.method, response.statusCode, seconds);
+    });
+    try {
+      const queryAt = request.url.indexOf('?');
+      context.path = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
+      await route(request, response, context);
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 500;
+      metrics.error(context.route, REASONS[status] ?? 'internal');
+      if (status === 500) process.stderr.write(`error on ${request.method} ${context.path}: ${error.stack ?? error.message}\n`);
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      const body = { error: status === 500 ? `internal error: ${error.message}` : error.message };
+      if (error instanceof HttpError && error.column !== undefined) body.column = error.column;
+      if (error instanceof HttpError && error.row !== undefined) body.row = error.row;
+      // A refused body may still be arriving: close the connection rather than read the rest of it.
+      if (status === 413) response.setHeader('connection', 'close');
+      sendJson(response, status, body);
+    }
+  }
+
+  return { handle, state };
+}
