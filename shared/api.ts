@@ -12,12 +12,14 @@ import { importingMethods } from './api/importing.js';
 import { cleanMethods } from './api/clean.js';
 import { profileMethods } from './api/profile.js';
 import { trainMethods } from './api/train.js';
+import { exportMethods } from './api/export.js';
 
 export * from './api/core.js';
 export * from './api/importing.js';
 export * from './api/clean.js';
 export * from './api/profile.js';
 export * from './api/train.js';
+export * from './api/export.js';
 export { Id } from './api/method.js';
 
 export const apiMethods = {
@@ -26,6 +28,7 @@ export const apiMethods = {
   ...cleanMethods,
   ...profileMethods,
   ...trainMethods,
+  ...exportMethods,
 } as const;
 
 export type ApiMethods = typeof apiMethods;

@@ -20,6 +20,14 @@ export interface CommandContext {
   budget?: string | undefined;
   seed?: string | undefined;
   backend?: string | undefined;
+  /** `kiln export` / `kiln predict`: the bundle folder or the predictions file. */
+  outPath?: string | undefined;
+  /** `kiln export --docker`: also build the image, with this tag and base image. */
+  docker?: boolean | undefined;
+  tag?: string | undefined;
+  baseImage?: string | undefined;
+  /** `kiln serve`: the port on 127.0.0.1. */
+  port?: string | undefined;
   home: string;
   out: (text: string) => void;
   err: (text: string) => void;

@@ -32,6 +32,14 @@ Commands:
   runs [--project P] [--json]       List training runs with their metrics
   export-data <dataset-id> <file.csv|file.parquet> [--json]
                                     Write a dataset to a CSV or Parquet file
+  export <run-id> --out DIR [--docker [--tag T] [--base-image I]] [--json]
+                                    Write the run's bundle (ONNX with the whole pipeline,
+                                    schema, server, Dockerfile, clients) after a parity
+                                    check on held-out rows; --docker also builds the image
+  predict <bundle|run-id> <file.csv> [--out preds.csv] [--json]
+                                    Score a CSV in-process with the bundle's model.onnx
+                                    (a run id is exported to a temporary bundle first)
+  serve <bundle> [--port P]         Run a bundle's model server on 127.0.0.1 until Ctrl+C
 
 Options:
   --json         Print JSON for scripts instead of text
@@ -62,6 +70,11 @@ export async function runCli(argv: string[], io: { out: (text: string) => void; 
         budget: { type: 'string' },
         seed: { type: 'string' },
         backend: { type: 'string' },
+        out: { type: 'string' },
+        docker: { type: 'boolean', default: false },
+        tag: { type: 'string' },
+        'base-image': { type: 'string' },
+        port: { type: 'string' },
       },
     });
   } catch (error) {
@@ -98,6 +111,11 @@ export async function runCli(argv: string[], io: { out: (text: string) => void; 
     budget: values.budget,
     seed: values.seed,
     backend: values.backend,
+    outPath: values.out,
+    docker: values.docker,
+    tag: values.tag,
+    baseImage: values['base-image'],
+    port: values.port,
     home: resolveKilnHome(),
     out: io.out,
     err: io.err,

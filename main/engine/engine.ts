@@ -11,6 +11,7 @@ import { featuresHandlers } from './handlers/features.js';
 import { importingHandlers } from './handlers/importing.js';
 import { profileHandlers } from './handlers/profile.js';
 import { trainHandlers } from './handlers/train.js';
+import { exportHandlers } from './handlers/export.js';
 import { JobManager } from './jobs/jobs.js';
 import { DatasetRepository, ProjectRepository } from './workspace/repositories.js';
 import { openWorkspace, type Workspace } from './workspace/workspace.js';
@@ -56,6 +57,7 @@ export class Engine {
       ...featuresHandlers(this.context),
       ...backendsHandlers(this.context),
       ...trainHandlers(this.context),
+      ...exportHandlers(this.context),
     };
   }
 

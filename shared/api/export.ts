@@ -67,7 +67,11 @@ export const exportMethods = {
     JobHandle,
     'Write the bundle and check ONNX parity on held-out rows. Returns a job; its result is an ExportBundle.',
   ),
-  'export.list': method(z.object({ runId: Id.optional(), projectId: Id.optional() }), z.array(ExportBundle), 'Bundles made so far, newest first.'),
+  'export.list': method(
+    z.object({ runId: Id.optional(), projectId: Id.optional() }),
+    z.array(ExportBundle),
+    'Bundles made so far, newest first.',
+  ),
   'docker.status': method(z.object({}), DockerStatus, 'Whether a Docker engine answers, and why not.'),
   'export.buildImage': method(
     z.object({ exportId: Id, tag: imageTag.optional(), baseImage: z.string().min(1).optional() }),

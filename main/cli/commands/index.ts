@@ -2,6 +2,9 @@
 import type { Command } from '../common.js';
 import { backendsCommand } from './backends.js';
 import { exportDataCommand } from './export-data.js';
+import { exportCommand } from './export.js';
+import { predictCommand } from './predict.js';
+import { serveCommand } from './serve.js';
 import { importCommand } from './import.js';
 import { jobs } from './jobs.js';
 import { profileCommand } from './profile.js';
@@ -20,4 +23,7 @@ export const commands: Record<string, Command> = {
   train: trainCommand,
   runs: runsCommand,
   'export-data': exportDataCommand,
+  export: exportCommand,
+  predict: predictCommand,
+  serve: serveCommand,
 };

@@ -149,4 +149,26 @@ CREATE INDEX runs_job ON runs(job_id);
 CREATE INDEX models_run ON models(run_id);
 `,
   },
+  {
+    id: 4,
+    name: 'exports',
+    sql: `
+-- Bundles written from runs (ONNX + server + clients), their parity figures,
+-- a few real held-out rows for test requests, and the image built from them.
+CREATE TABLE exports (
+  id              TEXT PRIMARY KEY,
+  run_id          TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  project_id      TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  bundle_path     TEXT NOT NULL,
+  onnx_path       TEXT NOT NULL,
+  onnx_bytes      INTEGER NOT NULL,
+  parity_json     TEXT NOT NULL,
+  sample_rows_json TEXT NOT NULL,
+  image_json      TEXT,
+  created_at      TEXT NOT NULL
+);
+CREATE INDEX exports_run ON exports(run_id, created_at);
+CREATE INDEX exports_project ON exports(project_id, created_at);
+`,
+  },
 ];

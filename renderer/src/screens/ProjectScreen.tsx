@@ -48,6 +48,7 @@ export function ProjectScreen({ projectId }: { projectId: string }) {
       features: progress?.featuresSaved,
       train: (progress?.finishedRuns ?? 0) > 0,
       compare: (progress?.runs ?? 0) >= 2,
+      export: (progress?.exports ?? 0) > 0,
     };
     return done[id] ? 'done' : 'ready';
   };

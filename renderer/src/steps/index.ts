@@ -4,6 +4,7 @@ import type { WizardStepId } from '../../../shared/wizard.js';
 import { CleanStep } from './CleanStep.js';
 import { CompareStep } from './CompareStep.js';
 import { ExploreStep } from './ExploreStep.js';
+import { ExportStep } from './ExportStep.js';
 import { FeaturesStep } from './FeaturesStep.js';
 import { ImportStep } from './ImportStep.js';
 import { TrainStep } from './TrainStep.js';
@@ -19,4 +20,5 @@ export const stepComponents: Partial<Record<WizardStepId, ComponentType<StepProp
   features: FeaturesStep,
   train: TrainStep,
   compare: CompareStep,
+  export: ExportStep,
 };

@@ -8,6 +8,7 @@ export interface ProjectProgress {
   featuresSaved: boolean;
   finishedRuns: number;
   runs: number;
+  exports: number;
 }
 
 interface ProgressState {
@@ -30,10 +31,11 @@ function has(value: unknown, key: string): boolean {
  * shipped yet simply counts as "not done", so the sidebar never shows an error.
  */
 async function measure(projectId: string): Promise<ProjectProgress> {
-  const [datasets, recipe, runs] = await Promise.all([
+  const [datasets, recipe, runs, exports] = await Promise.all([
     api.call('datasets.list', { projectId }).catch(() => []),
     api.call('recipe.get', { projectId }).catch(() => null),
     api.call('runs.list', { projectId }).catch(() => []),
+    api.call('export.list', { projectId }).catch(() => []),
   ]);
   const latest = datasets[0];
   const featureTarget = has(recipe, 'features') ? (recipe as unknown as { features: { target?: unknown } }).features.target : undefined;
@@ -48,6 +50,7 @@ async function measure(projectId: string): Promise<ProjectProgress> {
     featuresSaved: has(recipe, 'features'),
     finishedRuns: runs.filter((run) => run.status === 'succeeded').length,
     runs: runs.length,
+    exports: exports.length,
   };
 }
 
