@@ -48,6 +48,24 @@ function wantsCsv(request) {
   return accept.includes('text/csv');
 }
 
+function discardBody(request, cap) {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const timer = setTimeout(resolve, 15_000);
+    const finish = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    request.on('data', (chunk) => {
+      seen += chunk.length;
+      if (seen > cap) finish();
+    });
+    request.on('end', finish);
+    request.on('close', finish);
+    request.resume();
+  });
+}
+
 function readBody(request, limit) {
   return new Promise((resolve, reject) => {
     const tooLarge = (size) =>
@@ -469,8 +487,13 @@ export function createApp(services) {
       const body = { error: status === 500 ? `internal error: ${error.message}` : error.message };
       if (error instanceof HttpError && error.column !== undefined) body.column = error.column;
       if (error instanceof HttpError && error.row !== undefined) body.row = error.row;
-      // A refused body may still be arriving: close the connection rather than read the rest of it.
-      if (status === 413) response.setHeader('connection', 'close');
+      if (status === 413) {
+        // A refused body may still be arriving. Most clients write the whole body before reading the answer, so
+        // closing at once would give them a broken pipe instead of this 413: read and discard the rest first,
+        // up to a few times the limit, then close the connection.
+        response.setHeader('connection', 'close');
+        if (!request.complete) await discardBody(request, 4 * maxBodyBytes);
+      }
       sendJson(response, status, body);
     }
   }
