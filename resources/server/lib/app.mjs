@@ -3,6 +3,7 @@
  * request ends in `finish`, which records metrics, so counters and the latency
  * histogram see errors as well as successes.
  */
+import { clearTimeout, setTimeout } from 'node:timers';
 import { BatchBuilder } from './rows.mjs';
 import { HttpError, badRequest } from './errors.mjs';
 import { buildOpenApi } from './openapi.mjs';
