@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { BadRowsMode, ColumnRole, ColumnType, Delimiter, Encoding, ImportOptions } from '../../../../shared/api.js';
 import type { ImportDraft } from '../../stores/datasets.js';
+import { ColumnNotes } from './ColumnNotes.js';
 
 const delimiters: { value: Delimiter; label: string }[] = [
   { value: ',', label: 'Comma ,' },
@@ -128,25 +129,7 @@ export function ImportDraftPanel({
         </label>
       </div>
 
-      {sniff.renamed.length > 0 ? (
-        <ul className="import-notes" aria-label="Renamed columns">
-          {sniff.renamed.map((rename) => (
-            <li key={rename.position}>
-              Column {rename.position} {rename.from === '' ? '(no name)' : `“${rename.from}”`} will be called “{rename.to}”.
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {sniff.notes.length > 0 ? (
-        <ul className="import-notes" aria-label="Notes about the preview">
-          {sniff.notes.map((note, index) => (
-            <li key={index}>
-              {note.column ? <strong>{note.column}: </strong> : null}
-              {note.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <ColumnNotes renamed={sniff.renamed} notes={sniff.notes} when="before" notesLabel="Notes about the preview" />
 
       <div className="import-preview" aria-busy={draft.sniffing}>
         <table aria-label={`Preview of ${draft.source.name}`}>

@@ -1,4 +1,5 @@
 import type { ImportReport } from '../../../../shared/api.js';
+import { ColumnNotes } from './ColumnNotes.js';
 
 /** What the last import read and decided: bad rows with their line numbers, renamed columns and notes. */
 export function ImportReportView({ report }: { report: ImportReport }) {
@@ -40,25 +41,7 @@ export function ImportReportView({ report }: { report: ImportReport }) {
           {badRows.count > badRows.lines.length ? <p className="muted">The first {badRows.lines.length} are listed.</p> : null}
         </details>
       ) : null}
-      {report.renamed.length > 0 ? (
-        <ul className="import-notes" aria-label="Renamed columns">
-          {report.renamed.map((rename) => (
-            <li key={rename.position}>
-              Column {rename.position} {rename.from === '' ? '(no name)' : `“${rename.from}”`} was renamed “{rename.to}”.
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {report.notes.length > 0 ? (
-        <ul className="import-notes" aria-label="Notes about the columns">
-          {report.notes.map((note, index) => (
-            <li key={index}>
-              {note.column ? <strong>{note.column}: </strong> : null}
-              {note.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <ColumnNotes renamed={report.renamed} notes={report.notes} when="after" notesLabel="Notes about the columns" />
     </div>
   );
 }
