@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { KilnError } from '../../shared/errors.js';
+import { ModelFamily } from '../../shared/api/train.js';
 import { packageInfo, resolveKilnHome } from '../paths.js';
 import { commands } from './commands/index.js';
 import type { CommandContext } from './common.js';
@@ -26,7 +27,7 @@ Commands:
   run <recipe.json> [--project P] [--json]
                                     Import, clean and split as the recipe says
                                     (and train, when it has features and train)
-  train <dataset-id|file> --target COL [--test FILE] [--model auto|linear|mlp|gbdt]
+  train <dataset-id|file> --target COL [--test FILE] [--model auto|${ModelFamily.options.join('|')}]
         [--budget SECONDS] [--seed N] [--backend B] [--json]
                                     Train a model (a file is imported first)
   runs [--project P] [--json]       List training runs with their metrics

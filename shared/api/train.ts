@@ -10,10 +10,11 @@ import { Id, method } from './method.js';
 export const Task = z.enum(['binary', 'multiclass', 'regression']);
 export type Task = z.infer<typeof Task>;
 
-export const ModelFamily = z.enum(['linear', 'mlp', 'gbdt']);
+/** The one list of model family ids; everything else about a family lives in its folder under main/engine/models/. */
+export const ModelFamily = z.enum(['linear', 'mlp', 'gbdt', 'forest']);
 export type ModelFamily = z.infer<typeof ModelFamily>;
 
-export const ModelChoice = z.enum(['auto', 'linear', 'mlp', 'gbdt']);
+export const ModelChoice = z.union([z.literal('auto'), ModelFamily]);
 export type ModelChoice = z.infer<typeof ModelChoice>;
 
 export const BackendName = z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']);
@@ -54,43 +55,24 @@ export const FeatureSettings = z.object({
 });
 export type FeatureSettings = z.infer<typeof FeatureSettings>;
 
-export const LinearParams = z.object({
-  l2: z.number().min(0).default(1e-4),
-  learningRate: z.number().positive().default(0.05),
-  batchSize: z.number().int().min(1).default(512),
-  epochs: z.number().int().min(1).max(1000).default(40),
-  patience: z.number().int().min(0).default(5),
-});
-export type LinearParams = z.infer<typeof LinearParams>;
+/** A hyperparameter's value: every family's settings are flat numbers, switches and choices. */
+export const ParamValue = z.union([z.number(), z.boolean(), z.string()]);
+export type ParamValue = z.infer<typeof ParamValue>;
 
-export const MlpParams = z.object({
-  layers: z.number().int().min(1).max(8).default(2),
-  width: z.number().int().min(2).max(4096).default(64),
-  dropout: z.number().min(0).max(0.9).default(0.1),
-  learningRate: z.number().positive().default(1e-3),
-  batchSize: z.number().int().min(1).default(256),
-  epochs: z.number().int().min(1).max(1000).default(60),
-  /** Early stopping: epochs without a better validation loss. */
-  patience: z.number().int().min(0).default(6),
-  /** Weight classes inversely to their frequency (imbalanced targets). */
-  classWeights: z.boolean().default(false),
-});
-export type MlpParams = z.infer<typeof MlpParams>;
+/**
+ * One family's hyperparameters as the recipe holds them. The family's own
+ * schema (in its folder in the engine) checks the names and ranges and fills
+ * the defaults when training starts.
+ */
+export const ParamSection = z.record(z.string(), ParamValue);
+export type ParamSection = z.infer<typeof ParamSection>;
 
-export const GbdtParams = z.object({
-  rounds: z.number().int().min(1).max(10000).default(400),
-  learningRate: z.number().positive().max(1).default(0.1),
-  maxDepth: z.number().int().min(0).max(16).default(6),
-  numLeaves: z.number().int().min(0).default(0),
-  subsample: z.number().gt(0).max(1).default(1),
-  colsampleByTree: z.number().gt(0).max(1).default(1),
-  lambda: z.number().min(0).default(1),
-  minChildWeight: z.number().min(0).default(1),
-  earlyStoppingRounds: z.number().int().min(0).default(20),
-});
-export type GbdtParams = z.infer<typeof GbdtParams>;
+const familySections = Object.fromEntries(ModelFamily.options.map((family) => [family, ParamSection.optional()])) as Record<
+  ModelFamily,
+  z.ZodOptional<typeof ParamSection>
+>;
 
-/** The recipe's `train` section. */
+/** The recipe's `train` section: the fixed settings, then one optional section per family keyed by its id (`train.gbdt.learningRate`). */
 export const TrainSettings = z.object({
   model: ModelChoice.default('auto'),
   /** Auto: the time budget for the whole search. */
@@ -102,11 +84,47 @@ export const TrainSettings = z.object({
     .default(60),
   seed: z.number().int().min(0).default(42),
   backend: z.union([z.literal('auto'), BackendName]).default('auto'),
-  linear: LinearParams.default(LinearParams.parse({})),
-  mlp: MlpParams.default(MlpParams.parse({})),
-  gbdt: GbdtParams.default(GbdtParams.parse({})),
+  ...familySections,
 });
 export type TrainSettings = z.infer<typeof TrainSettings>;
+
+/** One hyperparameter as the settings form shows it. */
+export const ParamField = z.object({
+  key: z.string(),
+  label: z.string(),
+  /** A word or two for one-line summaries, e.g. "lr". */
+  short: z.string(),
+  help: z.string(),
+  kind: z.enum(['integer', 'number', 'boolean', 'choice']),
+  min: z.number().optional(),
+  /** Values must be strictly above `min` (learning rates, sample shares). */
+  minExclusive: z.boolean().optional(),
+  max: z.number().optional(),
+  step: z.number().optional(),
+  choices: z.array(z.string()).optional(),
+  default: ParamValue,
+  /** Worth showing in a one-line summary of a run (the leaderboard). */
+  summary: z.boolean(),
+});
+export type ParamField = z.infer<typeof ParamField>;
+
+/** What the UI knows of a family, from the engine's registry. */
+export const FamilyInfo = z.object({
+  id: ModelFamily,
+  /** e.g. "Gradient-boosted trees". */
+  name: z.string(),
+  /** e.g. "GBDT". */
+  shortLabel: z.string(),
+  /** The short label of a classifier where it differs, e.g. "Logistic" for a linear model. */
+  classifierLabel: z.string().optional(),
+  description: z.string(),
+  /** What one progress record is: a boosting round or tree, or an epoch. */
+  progressUnit: z.enum(['round', 'epoch']),
+  /** Trains on the compute backend (tfjs); the others run natively on the CPU. */
+  usesBackend: z.boolean(),
+  fields: z.array(ParamField),
+});
+export type FamilyInfo = z.infer<typeof FamilyInfo>;
 
 /** One epoch (neural models) or boosting round (trees). */
 export const EpochRecord = z.object({
@@ -205,6 +223,7 @@ export const trainMethods = {
     JobHandle,
     'Train one model family, or Auto, in a worker process. Returns a job; its result is a TrainResult.',
   ),
+  'models.families': method(z.object({}), z.array(FamilyInfo), 'The model families: names, settings and their defaults.'),
   'runs.list': method(z.object({ projectId: Id }), z.array(Run), 'Runs of a project, newest first.'),
   'runs.get': method(z.object({ runId: Id }), Run, 'One run.'),
   'backends.list': method(z.object({}), z.array(BackendInfo), 'Compute backends for the neural models, and why missing ones are missing.'),

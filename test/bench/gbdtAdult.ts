@@ -5,7 +5,7 @@
  * from the repository root. Optional argument: a row multiplier, to see where worker threads start to pay.
  */
 import { join } from 'node:path';
-import { fitGbdt, rocAuc, type GbdtParams } from '../../main/engine/train/gbdt/index.js';
+import { fitGbdt, rocAuc, type GbdtParams } from '../../main/engine/train/trees/index.js';
 import { holdOut, loadAdult, takeRows } from '../unit/gbdt/adultData.js';
 
 const multiplier = Number(process.argv[2] ?? '1');

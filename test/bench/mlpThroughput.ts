@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { TrainSettings, type EpochRecord } from '../../shared/api/train.js';
 import { evaluateClassification } from '../../main/engine/evaluate/index.js';
 import { listBackends } from '../../main/engine/train/backends.js';
-import { mlpTrainer } from '../../main/engine/train/trainers/mlp.js';
+import { fitFamily } from '../unit/trainers/helpers.js';
 import { adultClasses, loadAdultPrepared } from '../unit/trainers/adultPrepared.js';
 
 const epochs = Number(process.argv[2] ?? '4');
@@ -33,10 +33,11 @@ for (const backend of backends) {
   }
   const history: EpochRecord[] = [];
   const settings = TrainSettings.parse({ backend: backend.name, mlp: { epochs, patience: 0 } });
-  const model = await mlpTrainer.fit(data, settings, data.features, {
+  const model = await fitFamily('mlp', data, settings, {
     task: 'binary',
     classes: adultClasses,
     seed: 42,
+    backend: settings.backend,
     signal: new AbortController().signal,
     onProgress: ({ record }) => {
       history.push(record);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Dataset, DatasetSplit, MethodInput } from '../../../shared/api.js';
-import { BackendName, ModelChoice, TrainSettings, type Run, type TrainResult } from '../../../shared/api/train.js';
+import { BackendName, ModelChoice, ModelFamily, TrainSettings, type Run, type TrainResult } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { CleanStep } from '../../../shared/recipe.js';
 import type { Engine } from '../../engine/engine.js';
@@ -59,7 +59,7 @@ export function trainSettingsFromOptions(context: CommandContext): TrainSettings
   if (!ModelChoice.safeParse(model).success) {
     throw new KilnError(
       'invalid_argument',
-      `--model must be one of ${ModelChoice.options.join(', ')} (got ${JSON.stringify(model)}).`,
+      `--model must be one of auto, ${ModelFamily.options.join(', ')} (got ${JSON.stringify(model)}).`,
       'model',
     );
   }

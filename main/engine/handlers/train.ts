@@ -8,12 +8,24 @@ import type { EngineContext } from '../context.js';
 import { CleanRepository } from '../data/cleanRepository.js';
 import { writeSplit } from '../data/split.js';
 import type { JobContext } from '../jobs/jobs.js';
+import { flavorOf, flavors } from '../models/registry.js';
 import { validateTrainingInput } from '../train/features.js';
 import { RunRepository } from '../train/runs.js';
 import type { WorkerMessage } from '../train/worker/protocol.js';
 import { runWorker } from '../train/worker/supervisor.js';
 
-type TrainHandlers = HandlersFor<'train.start' | 'runs.list' | 'runs.get'>;
+type TrainHandlers = HandlersFor<'train.start' | 'runs.list' | 'runs.get' | 'models.families'>;
+
+/**
+ * The settings with each family's section checked by the family's own schema
+ * and completed with its defaults, so a bad `train.gbdt.learningRate` is
+ * refused before a job exists and the recipe records every value used.
+ */
+export function resolveTrainSettings(train: TrainSettings): TrainSettings {
+  const resolved: TrainSettings = { ...train };
+  for (const flavor of flavors) resolved[flavor.id] = flavor.resolve(train[flavor.id]);
+  return resolved;
+}
 
 /** A run's live state in the parent, between its start and end messages. */
 interface LiveRun {
@@ -153,7 +165,7 @@ export function trainHandlers(context: EngineContext): TrainHandlers {
             etaSeconds: message.etaSeconds,
           });
           const { record } = message;
-          const unit = run.model === 'gbdt' ? 'round' : 'epoch';
+          const unit = flavorOf(run.model).info.progressUnit;
           const metric = record.validMetric === null ? '' : `, validation ${run.metricName} ${record.validMetric.toFixed(4)}`;
           const loss = record.trainLoss === null ? '' : `: loss ${record.trainLoss.toFixed(4)}`;
           job.progress({
@@ -222,7 +234,9 @@ export function trainHandlers(context: EngineContext): TrainHandlers {
   };
 
   return {
-    'train.start': async (input) => {
+    'models.families': async () => flavors.map((flavor) => flavor.info),
+    'train.start': async (given) => {
+      const input = { ...given, train: resolveTrainSettings(given.train) };
       context.projects.get(input.projectId);
       const dataset = context.datasets.get(input.datasetId);
       if (dataset.projectId !== input.projectId) {
@@ -234,7 +248,8 @@ export function trainHandlers(context: EngineContext): TrainHandlers {
       }
       // Bad targets, empty feature sets and missing backends are refused here, before a job or a run exists.
       await validateTrainingInput(context, dataset.id, input.features);
-      if (input.train.backend !== 'auto' && input.train.model !== 'gbdt') {
+      const usesBackend = input.train.model === 'auto' || flavorOf(input.train.model).info.usesBackend;
+      if (input.train.backend !== 'auto' && usesBackend) {
         // Loaded on demand: tfjs is heavy and most engine starts never need it.
         const { listBackends } = await import('../train/backends.js');
         const chosen = (await listBackends()).find((backend) => backend.name === input.train.backend);

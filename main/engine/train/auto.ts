@@ -7,73 +7,57 @@
  */
 import type { ModelFamily, TrainSettings } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
-import { mulberry32 } from './random.js';
+import type { Flavor, SearchContext } from '../models/flavor.js';
+import { flavorOf, flavors } from '../models/registry.js';
+import { fitCandidate, type Candidate, type CandidateOutcome, type PipelineEnvironment } from './candidate.js';
 import { isBetter, mainMetric } from './evaluation.js';
-import { fitCandidate, type Candidate, type CandidateOutcome, type PipelineEnvironment } from './pipeline.js';
+import { mulberry32 } from './random.js';
 
 function pick<T>(random: () => number, values: readonly T[]): T {
   return values[Math.floor(random() * values.length)] as T;
 }
 
-/** A variation of the defaults for `family`, drawn from the search space. */
-export function drawCandidate(family: ModelFamily, base: TrainSettings, random: () => number): Candidate {
-  if (family === 'gbdt') {
-    // Rates above the default's 0.1 won on validation by noise and lost on test in the adult bench; slower rates are the safer bet.
-    const learningRate = pick(random, [0.03, 0.05, 0.07, 0.1]);
-    const gbdt = {
-      ...base.gbdt,
-      learningRate,
-      // A slower learning rate needs more rounds; early stopping keeps what pays.
-      rounds: Math.max(base.gbdt.rounds, Math.ceil((base.gbdt.rounds * 0.1) / learningRate)),
-      maxDepth: pick(random, [4, 5, 6, 7, 8]),
-      subsample: pick(random, [0.8, 0.9, 1]),
-      colsampleByTree: pick(random, [0.7, 0.85, 1]),
-      minChildWeight: pick(random, [1, 2, 5]),
-      lambda: pick(random, [0.5, 1, 3]),
-    };
-    return {
-      family,
-      settings: { ...base, gbdt },
-      label: `gbdt lr ${learningRate}, depth ${gbdt.maxDepth}, subsample ${gbdt.subsample}, colsample ${gbdt.colsampleByTree}`,
-    };
-  }
-  if (family === 'mlp') {
-    const mlp = {
-      ...base.mlp,
-      layers: pick(random, [1, 2, 3]),
-      width: pick(random, [32, 64, 128, 256]),
-      dropout: pick(random, [0, 0.1, 0.2, 0.3]),
-      learningRate: pick(random, [5e-4, 1e-3, 2e-3]),
-    };
-    return {
-      family,
-      settings: { ...base, mlp },
-      label: `mlp ${mlp.layers}×${mlp.width}, dropout ${mlp.dropout}, lr ${mlp.learningRate}`,
-    };
-  }
-  const linear = { ...base.linear, l2: pick(random, [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]) };
-  return { family, settings: { ...base, linear }, label: `linear l2 ${linear.l2}` };
+function asCandidate(flavor: Flavor, base: TrainSettings, draw: { params: TrainSettings[ModelFamily]; label: string }): Candidate {
+  return { family: flavor.id, settings: { ...base, [flavor.id]: draw.params }, label: draw.label };
 }
 
-/** The families' defaults, strongest first on typical tabular data, so a short budget still gets the likely winner. */
+/** A variation of the defaults for `family`, drawn from its search space. */
+export function drawCandidate(family: ModelFamily, base: TrainSettings, random: () => number, context: SearchContext): Candidate {
+  const flavor = flavorOf(family);
+  return asCandidate(flavor, base, flavor.draw(base[family], random, context));
+}
+
+/** Every family's defaults, in the registry's order (strongest first on typical tabular data), so a short budget still gets the likely winner. */
 export function defaultCandidates(base: TrainSettings): Candidate[] {
-  return (['gbdt', 'linear', 'mlp'] as const).map((family) => ({ family, settings: base, label: `${family}, defaults` }));
+  return flavors.map((flavor) => ({ family: flavor.id, settings: base, label: `${flavor.id}, defaults` }));
 }
 
-/** The first search step is not drawn: the default trees at half the learning rate with twice the rounds, the most reliable gain. */
-export function slowerTrees(base: TrainSettings): Candidate {
-  const gbdt = { ...base.gbdt, learningRate: base.gbdt.learningRate / 2, rounds: base.gbdt.rounds * 2 };
-  return { family: 'gbdt', settings: { ...base, gbdt }, label: `gbdt lr ${gbdt.learningRate}, depth ${gbdt.maxDepth}` };
+/** The families' fixed first search steps (the boosted trees' slower learning rate), tried before any draw. */
+export function firstSteps(base: TrainSettings): Candidate[] {
+  return flavors.flatMap((flavor) => {
+    const step = flavor.firstStep(base[flavor.id]);
+    return step ? [asCandidate(flavor, base, step)] : [];
+  });
 }
 
-/** Seconds a candidate is expected to take, from the last one of its family; trees scale with 1 / learning rate. */
-function expectedMs(candidate: Candidate, last: { ms: number; learningRate: number } | undefined): number {
+/** A family's share of the draws, repeated by its weight. */
+const searchWeights: readonly ModelFamily[] = flavors.flatMap((flavor) => Array.from({ length: flavor.autoWeight }, () => flavor.id));
+
+interface LastRun {
+  ms: number;
+  cost: number;
+}
+
+/** Milliseconds a candidate is expected to take, from the last one of its family scaled by the family's cost measure. */
+function expectedMs(candidate: Candidate, last: LastRun | undefined): number {
   if (!last) return 0;
-  if (candidate.family !== 'gbdt') return last.ms * 1.2;
-  return ((last.ms * last.learningRate) / candidate.settings.gbdt.learningRate) * 1.2;
+  const cost = flavorOf(candidate.family).cost(candidate.settings[candidate.family]);
+  return ((last.ms * cost) / last.cost) * 1.2;
 }
 
-const searchWeights: readonly ModelFamily[] = ['gbdt', 'gbdt', 'gbdt', 'mlp', 'mlp', 'linear'];
+function candidateKey(candidate: Candidate): string {
+  return JSON.stringify([candidate.family, flavorOf(candidate.family).resolve(candidate.settings[candidate.family])]);
+}
 
 export async function runAuto(environment: PipelineEnvironment): Promise<{ runIds: string[]; bestRunId: string | null }> {
   const { request, report } = environment;
@@ -84,14 +68,14 @@ export async function runAuto(environment: PipelineEnvironment): Promise<{ runId
   const elapsed = () => performance.now() - started;
   const random = mulberry32(base.seed);
   const outcomes: CandidateOutcome[] = [];
-  const lastDuration = new Map<ModelFamily, { ms: number; learningRate: number }>();
+  const lastDuration = new Map<ModelFamily, LastRun>();
   const seen = new Set<string>();
   let best: CandidateOutcome | null = null;
 
   // The defaults always finish; a search candidate still running when the budget ends is stopped.
   const budgetEnd = new AbortController();
   const attempt = async (candidate: Candidate, deadline?: AbortSignal): Promise<void> => {
-    seen.add(JSON.stringify([candidate.family, candidate.settings[candidate.family]]));
+    seen.add(candidateKey(candidate));
     const index = outcomes.length + 1;
     report({
       type: 'stage',
@@ -101,7 +85,10 @@ export async function runAuto(environment: PipelineEnvironment): Promise<{ runId
     });
     const outcome = await fitCandidate(environment, candidate, deadline);
     outcomes.push(outcome);
-    lastDuration.set(candidate.family, { ms: outcome.elapsedMs, learningRate: candidate.settings.gbdt.learningRate });
+    lastDuration.set(candidate.family, {
+      ms: outcome.elapsedMs,
+      cost: flavorOf(candidate.family).cost(candidate.settings[candidate.family]),
+    });
     if (outcome.error === null && isBetter(task, outcome.score, best?.score)) best = outcome;
     if (outcome.error === null && best === null) best = outcome;
   };
@@ -112,9 +99,11 @@ export async function runAuto(environment: PipelineEnvironment): Promise<{ runId
   const canChoose = environment.prepared.y.valid !== null;
   let misses = 0;
   const cheapest = () => Math.min(...[...lastDuration.values()].map((last) => last.ms));
+  const fixed = firstSteps(base);
+  const searchContext: SearchContext = { task, trainRows: environment.prepared.y.train.length };
   for (let step = 0; canChoose && misses < 50; step++) {
-    const candidate = step === 0 ? slowerTrees(base) : drawCandidate(pick(random, searchWeights), base, random);
-    const key = JSON.stringify([candidate.family, candidate.settings[candidate.family]]);
+    const candidate = step < fixed.length ? fixed[step]! : drawCandidate(pick(random, searchWeights), base, random, searchContext);
+    const key = candidateKey(candidate);
     // A candidate that would not finish inside the budget is not started; a cheaper one may still fit.
     const expected = expectedMs(candidate, lastDuration.get(candidate.family));
     if (seen.has(key) || elapsed() + expected > budgetMs) {

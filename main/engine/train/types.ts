@@ -2,8 +2,8 @@
  * The internal shapes of training, shared by the data loader, the trainers and
  * the run supervisor. Nothing here crosses the UI boundary (see shared/api/train.ts).
  */
-import type { BackendName, EpochRecord, FeatureSettings, ModelFamily, Task, TrainSettings } from '../../../shared/api/train.js';
-import type { GbdtDataset } from './gbdt/types.js';
+import type { BackendName, EpochRecord, ParamValue, Task, TrainSettings } from '../../../shared/api/train.js';
+import type { GbdtDataset } from './trees/types.js';
 
 /** One split (train, validation or test) as typed arrays, column by column, before encoding. */
 export interface RawColumns {
@@ -76,28 +76,31 @@ export interface TrainerContext {
   task: Task;
   classes: string[];
   seed: number;
+  /** The compute backend asked for; families that do not use one ignore it. */
+  backend: TrainSettings['backend'];
   signal: AbortSignal;
   onProgress(progress: TrainerProgress): void;
 }
 
-/** A fitted model that predicts from encoded data: probabilities (rows × classes) or values (rows). */
-export interface FittedModel {
-  family: ModelFamily;
-  params: Record<string, unknown>;
+/** What a run records as its params: the family's settings plus what the fit found (best round, epochs trained). */
+export type RecordedParams = Record<string, ParamValue>;
+
+/** A fitted model: its saved artifact, and predictions on the encoded splits for scoring. */
+export interface FittedModel<Artifact> {
+  /** What is saved as the run's model and read back, through the family's artifact schema, to predict and to export. */
+  artifact: Artifact;
+  params: RecordedParams;
   /** Classification: row-major probabilities, rows × classes (binary: 2 columns). Regression: one value per row. */
   predict(data: PreparedData, split: 'train' | 'valid' | 'test'): Promise<Float64Array>;
-  /** Plain JSON of the weights or trees, stored as the run's artifact and read by the ONNX export. */
-  toJSON(): unknown;
   backend: BackendName | 'native';
   device: string;
   history: EpochRecord[];
   trainMs: number;
+  /**
+   * The kept model has trained on the validation rows (refit on train + validation):
+   * its validation score would flatter it, so Auto chooses by the history's validation curve and the UI says so.
+   */
+  validationUsedInFit: boolean;
   /** Frees what the model holds outside the JS heap (tfjs tensors), once it is scored and saved. */
   dispose?(): void;
-}
-
-/** Every model family behind one interface. */
-export interface Trainer {
-  family: ModelFamily;
-  fit(data: PreparedData, settings: TrainSettings, features: FeatureSettings, context: TrainerContext): Promise<FittedModel>;
 }

@@ -9,15 +9,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KilnError } from '../../../shared/errors.js';
-import { FeatureSettings, TrainSettings, type ModelFamily, type Task } from '../../../shared/api/train.js';
+import { FeatureSettings, ModelFamily, TrainSettings, type Task } from '../../../shared/api/train.js';
 import { buildOnnxPipeline, type DatasetColumn } from '../../../main/engine/export/onnx/pipeline.js';
 import { computeTrainingProfile } from '../../../main/engine/export/onnx/profile.js';
 import { labelsFromProbabilities, predictReference } from '../../../main/engine/export/onnx/reference.js';
 import { categoricalCell, numericCell, rowsToRawColumns, type RawRow } from '../../../main/engine/export/onnx/rows.js';
 import { checkParity, verifyExport, type ParityReport } from '../../../main/engine/export/parity.js';
 import { encode, prepareData } from '../../../main/engine/train/data/preprocess.js';
-import { trainers } from '../../../main/engine/train/trainers/index.js';
-import type { GbdtModelJson } from '../../../main/engine/train/gbdt/types.js';
+import { flavorOf } from '../../../main/engine/models/registry.js';
+import type { GbdtModelJson } from '../../../main/engine/train/trees/types.js';
 import type { PreparedData, PreprocessingSpec, RawColumns } from '../../../main/engine/train/types.js';
 
 const samples = fileURLToPath(new URL('../../../resources/samples/', import.meta.url));
@@ -86,6 +86,7 @@ const quickSettings = TrainSettings.parse({
   linear: { epochs: 3 },
   mlp: { epochs: 2, width: 16 },
   gbdt: { rounds: 25, maxDepth: 5 },
+  forest: { trees: 20, maxDepth: 10 },
 });
 
 interface Outcome {
@@ -129,10 +130,11 @@ async function exportAndCompare(family: ModelFamily, target: string, task: Task,
     valid: rawColumns(validRows, features, classes),
     test: null,
   });
-  const model = await trainers[family].fit(prepared, quickSettings, features, {
+  const model = await flavorOf(family).fit(prepared, quickSettings[family], {
     task,
     classes,
     seed: 5,
+    backend: quickSettings.backend,
     signal: new AbortController().signal,
     onProgress: () => undefined,
   });
@@ -143,7 +145,7 @@ async function exportAndCompare(family: ModelFamily, target: string, task: Task,
       role: name === target ? 'target' : 'feature',
     }));
     const spec = prepared.spec;
-    const json = model.toJSON();
+    const json = model.artifact;
     const onnxBytes = buildOnnxPipeline({
       spec,
       model: json,
@@ -197,7 +199,7 @@ describe('ONNX parity on adult', () => {
     console.log(figures.join('\n'));
   });
 
-  for (const family of ['linear', 'mlp', 'gbdt'] as const) {
+  for (const family of ModelFamily.options) {
     it(`${family}: binary (Y)`, async () => {
       expectClean(`${family} binary`, await exportAndCompare(family, 'Y', 'binary'));
     }, 180_000);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GbdtDataset, GbdtFeature } from '../../../main/engine/train/gbdt/index.js';
+import type { GbdtDataset, GbdtFeature } from '../../../main/engine/train/trees/index.js';
 
 const samplesDir = fileURLToPath(new URL('../../../resources/samples/', import.meta.url));
 

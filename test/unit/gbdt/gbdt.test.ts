@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../shared/errors.js';
-import { fitGbdt, GbdtModel, type GbdtDataset, type GbdtFeature, type GbdtModelJson } from '../../../main/engine/train/gbdt/index.js';
-import { binDataset, fitBinning } from '../../../main/engine/train/gbdt/binning.js';
-import { histogramLayout } from '../../../main/engine/train/gbdt/histogram.js';
+import { fitGbdt, GbdtModel, type GbdtDataset, type GbdtFeature, type GbdtModelJson } from '../../../main/engine/train/trees/index.js';
+import { binDataset, fitBinning } from '../../../main/engine/train/trees/binning.js';
+import { histogramLayout } from '../../../main/engine/train/trees/histogram.js';
 import {
   LocalHistogramBuilder,
   ParallelHistogramBuilder,
   sharedFloat64,
   sharedUint32,
   sharedUint8,
-} from '../../../main/engine/train/gbdt/parallel.js';
+} from '../../../main/engine/train/trees/parallel.js';
 import { holdOut, loadAdult } from './adultData.js';
 
 /** Rank-based ROC AUC written here, apart from the library's, so the test does not grade the library with itself. */

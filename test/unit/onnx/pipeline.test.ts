@@ -8,8 +8,8 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../../shared/errors.js';
 import { decodeModel } from '../../../main/engine/export/onnx/graph.js';
-import type { LinearModelJson } from '../../../main/engine/train/trainers/linear.js';
-import type { GbdtModelJson, GbdtTreeJson } from '../../../main/engine/train/gbdt/types.js';
+import type { LinearArtifact as LinearModelJson } from '../../../main/engine/models/linear/index.js';
+import type { GbdtModelJson, GbdtTreeJson } from '../../../main/engine/train/trees/types.js';
 import type { PreprocessingSpec } from '../../../main/engine/train/types.js';
 import { buildOnnxPipeline, METADATA_KEYS, type DatasetColumn } from '../../../main/engine/export/onnx/pipeline.js';
 import { computeTrainingProfile, type TrainingProfile } from '../../../main/engine/export/onnx/profile.js';
@@ -272,10 +272,10 @@ describe('linear models in ONNX', () => {
       'The dataset schema has no column "x", which the model takes.',
     );
     expect(attempt({ model: { ...model, columns: ['x', 'colour=a', 'colour=(other)'] } })).toThrow(/encoded columns do not match/);
-    expect(attempt({ model: { ...model, weights: [[1], [2]] } })).toThrow(/weights should have 4 rows/);
+    expect(attempt({ model: { ...model, weights: [[1], [2]] } })).toThrow(/weights should be 4 rows/);
     expect(attempt({ threshold: 1.5 })).toThrow('The threshold must be a number from 0 to 1; got 1.5.');
-    expect(attempt({ family: 'forest' })).toThrow('Unknown model family "forest"');
-    expect(attempt({ family: 'gbdt' })).toThrow(/not a Kiln gradient-boosted trees model/);
+    expect(attempt({ family: 'tree' })).toThrow('Unknown model family "tree"');
+    expect(attempt({ family: 'gbdt' })).toThrow(/stored gradient-boosted trees model is not valid: model.format/);
     expect(attempt({ model: { ...model, task: 'multiclass' } })).toThrow(/trained for multiclass/);
   });
 });

@@ -1,10 +1,11 @@
+import { ModelFamily } from '../../../shared/api/train.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { GbdtModelJson } from '../../../main/engine/train/gbdt/index.js';
-import { gbdtTrainer, REFIT_ROUND_FACTOR } from '../../../main/engine/train/trainers/gbdt.js';
-import { trainers } from '../../../main/engine/train/trainers/index.js';
+import type { GbdtModelJson } from '../../../main/engine/train/trees/index.js';
+import { REFIT_ROUND_FACTOR } from '../../../main/engine/models/gbdt/index.js';
+import { flavorOf } from '../../../main/engine/models/registry.js';
 import { KilnError } from '../../../shared/errors.js';
 import { adultClasses, loadAdultPrepared } from './adultPrepared.js';
-import { settings, syntheticLinear, testAuc, testR2, trainContext } from './helpers.js';
+import { fitFamily, settings, syntheticLinear, testAuc, testR2, trainContext } from './helpers.js';
 
 describe('gradient-boosted trees behind the Trainer interface', () => {
   let adult: ReturnType<typeof loadAdultPrepared>;
@@ -12,22 +13,22 @@ describe('gradient-boosted trees behind the Trainer interface', () => {
     adult = loadAdultPrepared();
   });
 
-  it('lists one trainer per family', () => {
-    expect(Object.keys(trainers).sort()).toEqual(['gbdt', 'linear', 'mlp']);
-    for (const [family, trainer] of Object.entries(trainers)) expect(trainer.family).toBe(family);
+  it('registers one flavor per family, under its own id', () => {
+    for (const family of ModelFamily.options) expect(flavorOf(family).id).toBe(family);
+    expect(() => flavorOf('tree')).toThrow(/Unknown model family "tree"/);
   });
 
   it('stops early on validation, then refits on train + validation for 15 % more rounds', async () => {
     const rounds: number[] = [];
-    const model = await gbdtTrainer.fit(
+    const model = await fitFamily(
+      'gbdt',
       adult,
       settings({ gbdt: { learningRate: 0.3 } }),
-      adult.features,
       trainContext('binary', adultClasses, { onEpoch: (record) => rounds.push(record.epoch) }),
     );
     const best = model.params.bestRound as number;
     expect(model.params.refitRounds).toBe(Math.round(best * REFIT_ROUND_FACTOR));
-    const json = model.toJSON() as GbdtModelJson;
+    const json = model.artifact as GbdtModelJson;
     expect(json.format).toBe('kiln-gbdt');
     expect(json.rounds).toBe(model.params.refitRounds);
     // The history is the first fit's: every round up to the early stop, with the validation AUC.
@@ -49,22 +50,22 @@ describe('gradient-boosted trees behind the Trainer interface', () => {
       trees: { ...data.trees, valid: null },
       y: { ...data.y, valid: null },
     };
-    const model = await gbdtTrainer.fit(noValid, settings({ gbdt: { rounds: 80 } }), data.features, trainContext('regression', []));
+    const model = await fitFamily('gbdt', noValid, settings({ gbdt: { rounds: 80 } }), trainContext('regression', []));
     expect(model.params.refitRounds).toBeUndefined();
     expect(model.history.length).toBe(80);
     expect(model.history[0]!.validMetric).toBeNull();
     expect(testR2(data, await model.predict(data, 'test'))).toBeGreaterThan(0.9);
-    const withValid = await gbdtTrainer.fit(data, settings({ gbdt: { rounds: 30 } }), data.features, trainContext('regression', []));
+    const withValid = await fitFamily('gbdt', data, settings({ gbdt: { rounds: 30 } }), trainContext('regression', []));
     const last = withValid.history.at(-1)!;
     expect(last.validMetric).toBe(last.validLoss);
   });
 
   it('is cancelled through the signal', async () => {
     const controller = new AbortController();
-    const run = gbdtTrainer.fit(
+    const run = fitFamily(
+      'gbdt',
       adult,
       settings({}),
-      adult.features,
       trainContext('binary', adultClasses, { signal: controller.signal, onEpoch: (record) => record.epoch === 3 && controller.abort() }),
     );
     const error: unknown = await run.catch((caught: unknown) => caught);

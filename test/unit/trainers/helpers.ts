@@ -3,7 +3,9 @@ import { FeatureSettings, TrainSettings, type Task } from '../../../shared/api/t
 import { evaluateClassification, evaluateRegression } from '../../../main/engine/evaluate/index.js';
 import { prepareData } from '../../../main/engine/train/data/preprocess.js';
 import type { EpochRecord } from '../../../shared/api/train.js';
-import type { PreparedData, TrainerContext } from '../../../main/engine/train/types.js';
+import type { FittedModel, PreparedData, TrainerContext } from '../../../main/engine/train/types.js';
+import { flavorOf } from '../../../main/engine/models/registry.js';
+import type { ModelFamily } from '../../../shared/api/train.js';
 
 export function trainContext(
   task: Task,
@@ -14,9 +16,20 @@ export function trainContext(
     task,
     classes,
     seed: options.seed ?? 42,
+    backend: 'auto',
     signal: options.signal ?? new AbortController().signal,
     onProgress: ({ record }) => options.onEpoch?.(record),
   };
+}
+
+/** Fits one family as the training worker does: its section of the settings, the settings' backend. */
+export function fitFamily(
+  family: ModelFamily,
+  data: PreparedData,
+  train: TrainSettings,
+  context: TrainerContext,
+): Promise<FittedModel<unknown>> {
+  return flavorOf(family).fit(data, train[family], { ...context, backend: train.backend });
 }
 
 export function settings(input: Record<string, unknown>): TrainSettings {

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KilnError } from '../../../shared/errors.js';
-import type { LinearModelJson } from '../../../main/engine/train/trainers/linear.js';
-import { linearTrainer } from '../../../main/engine/train/trainers/linear.js';
+import type { LinearArtifact as LinearModelJson } from '../../../main/engine/models/linear/index.js';
 import type { EpochRecord } from '../../../shared/api/train.js';
 import { adultClasses, loadAdultPrepared } from './adultPrepared.js';
-import { affine, settings, syntheticLinear, testAuc, testR2, trainContext } from './helpers.js';
+import { affine, fitFamily, settings, syntheticLinear, testAuc, testR2, trainContext } from './helpers.js';
 
 type Adult = ReturnType<typeof loadAdultPrepared>;
 
@@ -17,10 +16,10 @@ describe('logistic regression on adult', () => {
 
   it('scores within 0.003 AUC of scikit-learn (0.9038) on adult.test with its defaults', async () => {
     const history: EpochRecord[] = [];
-    const model = await linearTrainer.fit(
+    const model = await fitFamily(
+      'linear',
       adult,
       settings({ backend: 'cpu' }),
-      adult.features,
       trainContext('binary', adultClasses, { onEpoch: (r) => history.push(r) }),
     );
     const proba = await model.predict(adult, 'test');
@@ -41,7 +40,7 @@ describe('logistic regression on adult', () => {
       expect(record.computeMs).toBeGreaterThan(0);
     }
     // The exported weights give the same probabilities as the model.
-    const json = model.toJSON() as LinearModelJson;
+    const json = model.artifact as LinearModelJson;
     expect(json.kind).toBe('linear');
     expect(json.link).toBe('sigmoid');
     expect(json.weights.length).toBe(adult.dense.test!.cols);
@@ -54,9 +53,9 @@ describe('logistic regression on adult', () => {
 
   it('repeats exactly with the same seed and backend, and differs with another seed', async () => {
     const quick = settings({ backend: 'cpu', linear: { epochs: 3 } });
-    const first = await linearTrainer.fit(adult, quick, adult.features, trainContext('binary', adultClasses, { seed: 5 }));
-    const second = await linearTrainer.fit(adult, quick, adult.features, trainContext('binary', adultClasses, { seed: 5 }));
-    const other = await linearTrainer.fit(adult, quick, adult.features, trainContext('binary', adultClasses, { seed: 6 }));
+    const first = await fitFamily('linear', adult, quick, trainContext('binary', adultClasses, { seed: 5 }));
+    const second = await fitFamily('linear', adult, quick, trainContext('binary', adultClasses, { seed: 5 }));
+    const other = await fitFamily('linear', adult, quick, trainContext('binary', adultClasses, { seed: 6 }));
     const strip = (records: EpochRecord[]) =>
       records.map(({ trainLoss, validLoss, validMetric }) => ({ trainLoss, validLoss, validMetric }));
     expect(strip(second.history)).toEqual(strip(first.history));
@@ -66,8 +65,8 @@ describe('logistic regression on adult', () => {
 
   it('repeats exactly on the wasm backend too', async () => {
     const quick = settings({ backend: 'wasm', linear: { epochs: 2 } });
-    const first = await linearTrainer.fit(adult, quick, adult.features, trainContext('binary', adultClasses));
-    const second = await linearTrainer.fit(adult, quick, adult.features, trainContext('binary', adultClasses));
+    const first = await fitFamily('linear', adult, quick, trainContext('binary', adultClasses));
+    const second = await fitFamily('linear', adult, quick, trainContext('binary', adultClasses));
     expect(first.backend).toBe('wasm');
     expect(first.device).toMatch(/^CPU \(wasm/);
     expect(second.history.map((record) => record.validLoss)).toEqual(first.history.map((record) => record.validLoss));
@@ -75,17 +74,17 @@ describe('logistic regression on adult', () => {
   });
 
   it('stops with a clear message when the loss becomes NaN or diverges', async () => {
-    const nan = linearTrainer.fit(
+    const nan = fitFamily(
+      'linear',
       adult,
       settings({ backend: 'cpu', linear: { learningRate: 1e38, epochs: 2 } }),
-      adult.features,
       trainContext('binary', adultClasses),
     );
     await expect(nan).rejects.toThrow('The loss became NaN at epoch 1; try a lower learning rate.');
-    const diverged = linearTrainer.fit(
+    const diverged = fitFamily(
+      'linear',
       adult,
       settings({ backend: 'cpu', linear: { learningRate: 1e6, epochs: 2 } }),
-      adult.features,
       trainContext('binary', adultClasses),
     );
     await expect(diverged).rejects.toMatchObject({
@@ -99,10 +98,10 @@ describe('logistic regression on adult', () => {
     const before = tf.memory().numTensors;
     const controller = new AbortController();
     const epochs: number[] = [];
-    const run = linearTrainer.fit(
+    const run = fitFamily(
+      'linear',
       adult,
       settings({ backend: 'cpu', linear: { epochs: 10 } }),
-      adult.features,
       trainContext('binary', adultClasses, {
         signal: controller.signal,
         onEpoch: (record) => {
@@ -122,10 +121,10 @@ describe('logistic regression on adult', () => {
     await tf.setBackend('cpu');
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const model = await linearTrainer.fit(
+    const model = await fitFamily(
+      'linear',
       adult,
       settings({ backend: 'cpu', linear: { epochs: 5, patience: 0 } }),
-      adult.features,
       trainContext('binary', adultClasses, { onEpoch: () => counts.push(tf.memory().numTensors) }),
     );
     expect(counts.length).toBe(5);
@@ -139,17 +138,12 @@ describe('logistic regression on adult', () => {
 describe('linear regression', () => {
   it('fits a synthetic linear set (R² > 0.95) and exports weights in the target units', async () => {
     const data = syntheticLinear();
-    const model = await linearTrainer.fit(
-      data,
-      settings({ backend: 'cpu', linear: { epochs: 60 } }),
-      data.features,
-      trainContext('regression', []),
-    );
+    const model = await fitFamily('linear', data, settings({ backend: 'cpu', linear: { epochs: 60 } }), trainContext('regression', []));
     const predictions = await model.predict(data, 'test');
     expect(testR2(data, predictions)).toBeGreaterThan(0.95);
     // RMSE, the validation metric of regression, at the kept epoch: near the noise (0.5, and 2 from the imputed rows of c).
     expect(model.history[(model.params.bestEpoch as number) - 1]!.validMetric).toBeLessThan(0.8);
-    const json = model.toJSON() as LinearModelJson;
+    const json = model.artifact as LinearModelJson;
     expect(json.link).toBe('linear');
     const { cols, values } = data.dense.test!;
     for (const row of [0, 7, 499]) {

@@ -1,11 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EpochRecord } from '../../../shared/api/train.js';
-import type { MlpModelJson } from '../../../main/engine/train/trainers/mlp.js';
-import { mlpTrainer } from '../../../main/engine/train/trainers/mlp.js';
-import { linearTrainer } from '../../../main/engine/train/trainers/linear.js';
+import type { MlpArtifact as MlpModelJson } from '../../../main/engine/models/mlp/index.js';
 import type { PreparedData } from '../../../main/engine/train/types.js';
 import { adultClasses, loadAdultPrepared } from './adultPrepared.js';
-import { affine, settings, syntheticLinear, testAuc, trainContext } from './helpers.js';
+import { affine, fitFamily, settings, syntheticLinear, testAuc, trainContext } from './helpers.js';
 
 function forwardJson(json: MlpModelJson, row: Float32Array): number[] {
   let h: number[] = Array.from(row);
@@ -26,17 +24,12 @@ describe('MLP on adult', () => {
   });
 
   it('reaches AUC ≥ 0.90 on adult.test in a few epochs, and exports its layers', async () => {
-    const model = await mlpTrainer.fit(
-      adult,
-      settings({ backend: 'wasm', mlp: { epochs: 2 } }),
-      adult.features,
-      trainContext('binary', adultClasses),
-    );
+    const model = await fitFamily('mlp', adult, settings({ backend: 'wasm', mlp: { epochs: 2 } }), trainContext('binary', adultClasses));
     const proba = await model.predict(adult, 'test');
     expect(testAuc(adult, adultClasses, proba)).toBeGreaterThanOrEqual(0.9);
     expect(model.backend).toBe('wasm');
     expect(model.params).toMatchObject({ layers: 2, width: 64, dropout: 0.1, epochsTrained: 2 });
-    const json = model.toJSON() as MlpModelJson;
+    const json = model.artifact as MlpModelJson;
     expect(json.layers.map((layer) => layer.activation)).toEqual(['relu', 'relu', 'sigmoid']);
     expect(json.layers.map((layer) => [layer.weights.length, layer.weights[0]!.length, layer.bias.length])).toEqual([
       [adult.dense.train.cols, 64, 64],
@@ -52,9 +45,9 @@ describe('MLP on adult', () => {
     const quick = settings({ backend: 'cpu', mlp: { epochs: 2, width: 32 } });
     const strip = (records: EpochRecord[]) =>
       records.map(({ trainLoss, validLoss, validMetric }) => ({ trainLoss, validLoss, validMetric }));
-    const first = await mlpTrainer.fit(small, quick, small.features, trainContext('binary', adultClasses, { seed: 11 }));
-    const second = await mlpTrainer.fit(small, quick, small.features, trainContext('binary', adultClasses, { seed: 11 }));
-    const other = await mlpTrainer.fit(small, quick, small.features, trainContext('binary', adultClasses, { seed: 12 }));
+    const first = await fitFamily('mlp', small, quick, trainContext('binary', adultClasses, { seed: 11 }));
+    const second = await fitFamily('mlp', small, quick, trainContext('binary', adultClasses, { seed: 11 }));
+    const other = await fitFamily('mlp', small, quick, trainContext('binary', adultClasses, { seed: 12 }));
     expect(strip(second.history)).toEqual(strip(first.history));
     expect(await second.predict(small, 'valid')).toEqual(await first.predict(small, 'valid'));
     expect(strip(other.history)).not.toEqual(strip(first.history));
@@ -62,10 +55,10 @@ describe('MLP on adult', () => {
 
   it('weights the rare class up when class weights are on', async () => {
     const meanPositive = async (classWeights: boolean) => {
-      const model = await mlpTrainer.fit(
+      const model = await fitFamily(
+        'mlp',
         small,
         settings({ backend: 'cpu', mlp: { epochs: 2, width: 32, classWeights } }),
-        small.features,
         trainContext('binary', adultClasses),
       );
       const proba = await model.predict(small, 'valid');
@@ -85,18 +78,22 @@ describe('MLP on adult', () => {
 function threeClasses(): PreparedData & { features: ReturnType<typeof syntheticLinear>['features'] } {
   const data = syntheticLinear();
   const relabel = (y: Float64Array | null) => (y ? y.map((value) => (value < 0 ? 0 : value < 6 ? 1 : 2)) : null);
-  return { ...data, y: { train: relabel(data.y.train)!, valid: relabel(data.y.valid), test: relabel(data.y.test) } };
+  return {
+    ...data,
+    spec: { ...data.spec, task: 'multiclass' as const, classes: ['low', 'middle', 'high'] },
+    y: { train: relabel(data.y.train)!, valid: relabel(data.y.valid), test: relabel(data.y.test) },
+  };
 }
 
 describe('multiclass (softmax)', () => {
   it('the MLP and the linear model both learn three classes', async () => {
     const data = threeClasses();
     const classes = ['low', 'middle', 'high'];
-    for (const trainer of [mlpTrainer, linearTrainer]) {
-      const model = await trainer.fit(
+    for (const family of ['mlp', 'linear'] as const) {
+      const model = await fitFamily(
+        family,
         data,
         settings({ backend: 'cpu', mlp: { epochs: 8 }, linear: { epochs: 8 } }),
-        data.features,
         trainContext('multiclass', classes),
       );
       const proba = await model.predict(data, 'test');

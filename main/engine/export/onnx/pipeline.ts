@@ -14,8 +14,11 @@
  * (tensor(double) [N, classes], in the order of `kiln.classes`); regression
  * gives `prediction` (tensor(double) [N]).
  *
- * Encodings (the same rules as the app's `encodeDense` and `encodeTrees`):
- * - linear and MLP: a missing number becomes the training fill
+ * The model itself is its family's part (models/<family>/), which returns
+ * margins (through sigmoid or softmax here) or final probabilities. Each
+ * family reads one of two encodings (the same rules as the app's
+ * `encodeDense` and `encodeTrees`):
+ * - dense: a missing number becomes the training fill
  *   (IsNaN + Where, since the ml Imputer keeps only float32 fill values), then
  *   (x − mean) · (1 / std) where the recipe standardises; a category goes
  *   through a LabelEncoder to its level's code, with unseen values on the
@@ -40,11 +43,12 @@ import {
   stringTensor,
   TensorType,
 } from './graph.js';
-import { checkFamily, checkSpecClasses, denseLayers, gbdtModel } from './models.js';
+import type { OnnxPart } from '../../models/flavor.js';
+import { checkSpecClasses } from '../../models/outputs.js';
+import { flavorOf } from '../../models/registry.js';
 import type { TrainingProfile } from './profile.js';
 import { DEFAULT_THRESHOLD } from './reference.js';
 import { MISSING_CATEGORY } from './rows.js';
-import { addTreeEnsemble } from './trees.js';
 
 /** A dataset column as the dataset describes it. */
 export interface DatasetColumn {
@@ -121,7 +125,6 @@ export function inputFields(spec: PreprocessingSpec, schema: DatasetColumn[]): O
 
 function checkOptions(options: OnnxPipelineOptions): number {
   const { spec } = options;
-  checkFamily(options.family);
   checkSpecClasses(spec);
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
@@ -225,24 +228,10 @@ function treeFeatures(graph: GraphBuilder, spec: PreprocessingSpec): string {
   return concatColumns(graph, columns);
 }
 
-function denseModel(graph: GraphBuilder, family: 'linear' | 'mlp', model: unknown, spec: PreprocessingSpec, features: string): string {
-  let current = features;
-  const layers = denseLayers(family, model, spec);
-  layers.forEach((layer, index) => {
-    const weights = graph.constant(
-      `layer${index + 1}_weights`,
-      doubleTensor(layer.weights.flat(), [layer.weights.length, layer.bias.length]),
-    );
-    const bias = graph.constant(`layer${index + 1}_bias`, doubleTensor(layer.bias, [layer.bias.length]));
-    current = graph.node('Gemm', [current, weights, bias]);
-    if (index + 1 < layers.length) current = graph.node('Relu', [current]);
-  });
-  return current;
-}
-
-/** Margins [N, outputs] → the named outputs. */
-function addOutputs(graph: GraphBuilder, spec: PreprocessingSpec, margins: string, threshold: number): void {
+/** The family's margins or probabilities [N, outputs] → the named outputs. */
+function addOutputs(graph: GraphBuilder, spec: PreprocessingSpec, part: OnnxPart, threshold: number): void {
   const flatShape = () => graph.constant('flat_shape', int64Tensor([-1]));
+  const margins = part.output;
   if (spec.task === 'regression') {
     graph.node('Reshape', [margins, flatShape()], {}, { outputName: OUTPUT_PREDICTION });
     graph.output(OUTPUT_PREDICTION, TensorType.DOUBLE, ['N']);
@@ -251,13 +240,14 @@ function addOutputs(graph: GraphBuilder, spec: PreprocessingSpec, margins: strin
   const classNames = graph.constant('class_names', stringTensor(spec.classes));
   let classIndex: string;
   if (spec.task === 'binary') {
-    const positive = graph.node('Sigmoid', [margins]);
+    const positive = part.kind === 'margins' ? graph.node('Sigmoid', [margins]) : margins;
     const negative = graph.node('Sub', [graph.constant('one', doubleTensor([1], [])), positive]);
     graph.node('Concat', [negative, positive], { axis: { int: 1 } }, { outputName: OUTPUT_PROBABILITIES });
     const chosen = graph.node('GreaterOrEqual', [positive, graph.constant('threshold', doubleTensor([threshold], []))]);
     classIndex = graph.node('Reshape', [graph.node('Cast', [chosen], { to: { int: TensorType.INT64 } }), flatShape()]);
   } else {
-    graph.node('Softmax', [margins], { axis: { int: 1 } }, { outputName: OUTPUT_PROBABILITIES });
+    if (part.kind === 'margins') graph.node('Softmax', [margins], { axis: { int: 1 } }, { outputName: OUTPUT_PROBABILITIES });
+    else graph.node('Identity', [margins], {}, { outputName: OUTPUT_PROBABILITIES });
     // Ties resolve to the first class, as the app's do.
     classIndex = graph.node('ArgMax', [OUTPUT_PROBABILITIES], { axis: { int: 1 }, keepdims: { int: 0 } });
   }
@@ -269,17 +259,14 @@ function addOutputs(graph: GraphBuilder, spec: PreprocessingSpec, margins: strin
 /** Builds the run's ONNX model (opset 17, ai.onnx.ml 3) as protobuf bytes. */
 export function buildOnnxPipeline(options: OnnxPipelineOptions): Uint8Array {
   const threshold = checkOptions(options);
-  const { spec, family, model } = options;
+  const { spec, family } = options;
+  const flavor = flavorOf(family);
+  const model = flavor.load(options.model, spec);
   const fields = inputFields(spec, options.inputSchema);
   const graph = new GraphBuilder();
   for (const field of fields) graph.input(field.name, field.type === 'double' ? TensorType.DOUBLE : TensorType.STRING, ['N', 1]);
-  let margins: string;
-  if (family === 'gbdt') {
-    margins = addTreeEnsemble(graph, gbdtModel(model, spec), treeFeatures(graph, spec));
-  } else {
-    margins = denseModel(graph, family, model, spec, denseFeatures(graph, spec));
-  }
-  addOutputs(graph, spec, margins, threshold);
+  const features = flavor.input === 'trees' ? treeFeatures(graph, spec) : denseFeatures(graph, spec);
+  addOutputs(graph, spec, model.onnx(graph, features), threshold);
   const kilnVersion = options.kilnVersion ?? 'unknown';
   const outputs =
     spec.task === 'regression'

@@ -1,6 +1,8 @@
 /**
- * Kiln's gradient-boosted trees as one ai.onnx.ml TreeEnsembleRegressor that
- * returns the raw margins (rows × outputs).
+ * A tree ensemble (boosted trees or a forest) as one ai.onnx.ml
+ * TreeEnsembleRegressor that returns the summed outputs (rows × outputs) plus
+ * the base score: margins for boosted trees, probabilities or values for a
+ * forest, whose leaves already hold their share (1 / trees) of the average.
  *
  * Why the regressor for classifiers too: the margins then go through the same
  * double-precision sigmoid/softmax, threshold and label lookup as the linear
@@ -31,7 +33,7 @@
  * NaN through every link to the left child.
  */
 import { KilnError } from '../../../../shared/errors.js';
-import type { GbdtModelJson } from '../../train/gbdt/types.js';
+import type { TreeEnsembleJson } from '../../train/trees/types.js';
 import { doubleTensor, type GraphBuilder, ML_DOMAIN, TensorType } from './graph.js';
 
 interface EnsembleArrays {
@@ -66,7 +68,7 @@ function emptyArrays(): EnsembleArrays {
   };
 }
 
-function checkTree(model: GbdtModelJson, treeIndex: number): void {
+function checkTree(model: TreeEnsembleJson, treeIndex: number): void {
   const tree = model.trees[treeIndex]!;
   const count = tree.feature.length;
   const lengths = [tree.threshold, tree.categories, tree.missingLeft, tree.left, tree.right, tree.value].map((array) => array.length);
@@ -94,7 +96,7 @@ function checkTree(model: GbdtModelJson, treeIndex: number): void {
 }
 
 /** Appends one tree; split nodes keep their ids, and chain links for categorical splits take ids after the tree's own. */
-function addTree(model: GbdtModelJson, treeIndex: number, arrays: EnsembleArrays): void {
+function addTree(model: TreeEnsembleJson, treeIndex: number, arrays: EnsembleArrays): void {
   const tree = model.trees[treeIndex]!;
   let nextId = tree.feature.length;
   const push = (nodeId: number, featureId: number, mode: string, value: number, trueId: number, falseId: number, tracks: boolean) => {
@@ -147,8 +149,13 @@ function addTree(model: GbdtModelJson, treeIndex: number, arrays: EnsembleArrays
   });
 }
 
+/** That every tree's arrays agree and every split points forward inside its tree, so routing a row always ends at a leaf. */
+export function checkEnsemble(model: TreeEnsembleJson): void {
+  model.trees.forEach((_, treeIndex) => checkTree(model, treeIndex));
+}
+
 /** Adds the ensemble to the graph; `features` is a double [N, F] tensor in the model's feature order. Returns double margins [N, outputs]. */
-export function addTreeEnsemble(graph: GraphBuilder, model: GbdtModelJson, features: string): string {
+export function addTreeEnsemble(graph: GraphBuilder, model: TreeEnsembleJson, features: string): string {
   const arrays = emptyArrays();
   model.trees.forEach((_, treeIndex) => {
     checkTree(model, treeIndex);

@@ -7,7 +7,7 @@
  */
 import type { FeatureSettings } from '../../../../shared/api/train.js';
 import { KilnError } from '../../../../shared/errors.js';
-import type { GbdtDataset, GbdtFeature } from '../gbdt/types.js';
+import type { GbdtDataset, GbdtFeature } from '../trees/types.js';
 import type { DenseMatrix, PreparedData, PreprocessingSpec, RawColumns } from '../types.js';
 
 type NumericSpec = PreprocessingSpec['numeric'][number];

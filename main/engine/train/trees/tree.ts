@@ -39,6 +39,8 @@ export interface GrowContext {
   hessians: Float64Array;
   params: GbdtParams;
   featureAllowed: Uint8Array;
+  /** A fresh draw of the features one node may split on (a forest's per-split sampling); `featureAllowed` when absent. */
+  featuresForNode?: () => Uint8Array;
   builder: HistogramBuilder;
   histograms: HistogramPool;
 }
@@ -106,7 +108,15 @@ export function growTree(context: GrowContext, classIndex: number): { tree: Tree
     (params.maxDepth <= 0 || depth < params.maxDepth) && count >= 2 * Math.max(1, params.minDataInLeaf);
   const chooseSplit = (leaf: OpenLeaf): SplitChoice | null =>
     leaf.hist && mayGrowBelow(leaf.depth, leaf.count)
-      ? findBestSplit(leaf.hist, layout, leaf.gradient, leaf.hessian, leaf.count, params, context.featureAllowed)
+      ? findBestSplit(
+          leaf.hist,
+          layout,
+          leaf.gradient,
+          leaf.hessian,
+          leaf.count,
+          params,
+          context.featuresForNode?.() ?? context.featureAllowed,
+        )
       : null;
   const closeLeaf = (leaf: OpenLeaf): void => {
     const value = leaf.hessian + params.lambda > 0 ? (-leaf.gradient / (leaf.hessian + params.lambda)) * params.learningRate : 0;

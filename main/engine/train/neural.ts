@@ -7,16 +7,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import type { ModelFamily, Task, TrainSettings } from '../../../../shared/api/train.js';
-import type { EpochRecord } from '../../../../shared/api/train.js';
-import { KilnError } from '../../../../shared/errors.js';
-import { evaluateClassification, evaluateRegression } from '../../evaluate/index.js';
-import { selectBackend } from '../backends.js';
-import { DenseBatchSource } from '../data/batches.js';
-import type { DenseMatrix, FittedModel, PreparedData, TrainerContext } from '../types.js';
+import type { Task } from '../../../shared/api/train.js';
+import type { EpochRecord } from '../../../shared/api/train.js';
+import { KilnError } from '../../../shared/errors.js';
+import { evaluateClassification, evaluateRegression } from '../evaluate/index.js';
+import { selectBackend } from './backends.js';
+import { DenseBatchSource } from './data/batches.js';
+import type { DenseMatrix, FittedModel, PreparedData, RecordedParams, TrainerContext } from './types.js';
 
 export interface NetworkOptions {
-  family: ModelFamily;
   /** Widths of the ReLU hidden layers; none for a linear model. */
   hidden: number[];
   dropout: number;
@@ -29,7 +28,7 @@ export interface NetworkOptions {
   patience: number;
   classWeights: boolean;
   /** The hyperparameters as the run records them. */
-  params: Record<string, unknown>;
+  params: RecordedParams;
 }
 
 /** Rows scored per forward pass when predicting, to bound memory on large splits. */
@@ -239,28 +238,19 @@ function toNestedArrays(layers: Layer[], target: TargetInfo): { weights: number[
   });
 }
 
-export function outputActivation(task: Task): 'sigmoid' | 'softmax' | 'linear' {
-  return task === 'binary' ? 'sigmoid' : task === 'multiclass' ? 'softmax' : 'linear';
-}
-
-export interface NetworkModel extends Omit<FittedModel, 'toJSON'> {
+export interface NetworkModel extends Omit<FittedModel<never>, 'artifact' | 'validationUsedInFit'> {
   /** Layer weights (input × output, row-major nested) and biases, in the target's units. */
   layerArrays(): { weights: number[][]; bias: number[] }[];
   /** Frees the weights; the model cannot predict afterwards. */
   dispose(): void;
 }
 
-export async function fitNetwork(
-  data: PreparedData,
-  settings: TrainSettings,
-  options: NetworkOptions,
-  context: TrainerContext,
-): Promise<NetworkModel> {
+export async function fitNetwork(data: PreparedData, options: NetworkOptions, context: TrainerContext): Promise<NetworkModel> {
   const { task, classes, seed, signal } = context;
   if (signal.aborted) throw cancelled(0);
   const train = data.dense.train;
   if (train.rows === 0) throw new KilnError('bad_input', 'The training split has no rows.', 'split');
-  const backend = await selectBackend(settings.backend);
+  const backend = await selectBackend(context.backend);
   const started = performance.now();
   const target = describeTarget(task, classes, data.y.train, options.classWeights);
   const trainY = task === 'regression' ? data.y.train.map((value) => (value - target.yMean) / target.yStd) : data.y.train;
@@ -393,7 +383,6 @@ export async function fitNetwork(
 
   const layerArrays = () => toNestedArrays(layers, target);
   return {
-    family: options.family,
     params,
     backend: backend.name,
     device: backend.device,

@@ -138,15 +138,23 @@ export interface CategoricalBinningJson {
 
 export type FeatureBinningJson = NumericBinningJson | CategoricalBinningJson;
 
-export interface GbdtModelJson {
-  format: 'kiln-gbdt';
-  version: 1;
-  objective: GbdtObjective;
+/** A tree as scoring and export need it; the split statistics are the learner's, for importance, and may be left out. */
+export type EnsembleTreeJson = Omit<GbdtTreeJson, 'gain' | 'cover'> & Partial<Pick<GbdtTreeJson, 'gain' | 'cover'>>;
+
+/** What scoring a set of trees needs: each output is its base score plus the values of the leaves its trees reach. */
+export interface TreeEnsembleJson {
   /** Margins per row: numClasses for multiclass, 1 otherwise. */
   outputs: number;
   /** Starting margin per output. */
   baseScore: number[];
   features: { name: string; kind: 'numeric' | 'categorical'; categoryCount?: number }[];
+  trees: EnsembleTreeJson[];
+}
+
+export interface GbdtModelJson extends TreeEnsembleJson {
+  format: 'kiln-gbdt';
+  version: 1;
+  objective: GbdtObjective;
   binning: FeatureBinningJson[];
   trees: GbdtTreeJson[];
   /** Rounds kept (after early stopping); each round holds `outputs` trees. */

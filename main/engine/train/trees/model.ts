@@ -1,6 +1,6 @@
 import { KilnError } from '../../../../shared/errors.js';
 import { datasetRowCount } from './binning.js';
-import type { FeatureImportance, GbdtDataset, GbdtModelJson, GbdtTreeJson } from './types.js';
+import type { EnsembleTreeJson, FeatureImportance, GbdtDataset, GbdtModelJson, TreeEnsembleJson } from './types.js';
 
 /** A tree ready to route raw rows: categorical splits get a membership table per node. */
 interface RawTree {
@@ -16,40 +16,26 @@ interface RawTree {
 }
 
 /**
- * A fitted model. It predicts from raw feature values with the same rules the
- * JSON states, so what is served (or exported) is what was validated.
+ * Trees that score raw feature values with the same rules the JSON states, so
+ * what is served (or exported) is what was validated. Boosted trees and
+ * forests both score this way; they differ in how the trees were grown.
  */
-export class GbdtModel {
+export class TreeEnsembleModel {
   private readonly trees: RawTree[];
 
-  constructor(readonly json: GbdtModelJson) {
-    this.trees = json.trees.map((tree) => toRawTree(tree, json));
-  }
-
-  static fromJSON(json: GbdtModelJson): GbdtModel {
-    if (json.format !== 'kiln-gbdt' || json.version !== 1) {
-      throw new KilnError('bad_input', 'This is not a Kiln gradient-boosted trees model (format kiln-gbdt, version 1).', 'model');
-    }
-    return new GbdtModel(json);
-  }
-
-  toJSON(): GbdtModelJson {
-    return this.json;
-  }
-
-  get outputs(): number {
-    return this.json.outputs;
+  constructor(readonly ensemble: TreeEnsembleJson) {
+    this.trees = ensemble.trees.map((tree) => toRawTree(tree, ensemble));
   }
 
   /** Raw margins, row-major (rows × outputs). */
   predictMargins(dataset: GbdtDataset): Float64Array {
-    checkFeatures(dataset, this.json);
+    checkFeatures(dataset, this.ensemble);
     const rowCount = datasetRowCount(dataset);
-    const { outputs, baseScore } = this.json;
+    const { outputs, baseScore } = this.ensemble;
     const margins = new Float64Array(rowCount * outputs);
     for (let row = 0; row < rowCount; row++) for (let k = 0; k < outputs; k++) margins[row * outputs + k] = baseScore[k]!;
     const columns = dataset.features.map((feature) => (feature.kind === 'numeric' ? feature.values : feature.codes));
-    const categoryCounts = this.json.features.map((feature) => feature.categoryCount ?? 0);
+    const categoryCounts = this.ensemble.features.map((feature) => feature.categoryCount ?? 0);
     for (const tree of this.trees) {
       const { feature, threshold, missingLeft, left, right, value, categoryLeft } = tree;
       for (let row = 0; row < rowCount; row++) {
@@ -71,6 +57,28 @@ export class GbdtModel {
       }
     }
     return margins;
+  }
+}
+
+/** Gradient-boosted trees: margins through the objective's link. */
+export class GbdtModel extends TreeEnsembleModel {
+  constructor(readonly json: GbdtModelJson) {
+    super(json);
+  }
+
+  static fromJSON(json: GbdtModelJson): GbdtModel {
+    if (json.format !== 'kiln-gbdt' || json.version !== 1) {
+      throw new KilnError('bad_input', 'This is not a Kiln gradient-boosted trees model (format kiln-gbdt, version 1).', 'model');
+    }
+    return new GbdtModel(json);
+  }
+
+  toJSON(): GbdtModelJson {
+    return this.json;
+  }
+
+  get outputs(): number {
+    return this.json.outputs;
   }
 
   /**
@@ -115,7 +123,7 @@ export function softmaxInto(margins: Float64Array, at: number, outputs: number, 
   for (let k = 0; k < outputs; k++) out[at + k]! /= total;
 }
 
-function toRawTree(tree: GbdtTreeJson, model: GbdtModelJson): RawTree {
+function toRawTree(tree: EnsembleTreeJson, model: TreeEnsembleJson): RawTree {
   return {
     classIndex: tree.classIndex,
     feature: Int32Array.from(tree.feature),
@@ -134,7 +142,7 @@ function toRawTree(tree: GbdtTreeJson, model: GbdtModelJson): RawTree {
   };
 }
 
-function checkFeatures(dataset: GbdtDataset, model: GbdtModelJson): void {
+function checkFeatures(dataset: GbdtDataset, model: TreeEnsembleJson): void {
   if (dataset.features.length !== model.features.length) {
     throw new KilnError('bad_input', `The model expects ${model.features.length} features but got ${dataset.features.length}.`, 'features');
   }
