@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset, Job, MethodName } from '../../../shared/api.js';
+import type { Dataset, Job, MethodInput, MethodName } from '../../../shared/api.js';
 import { createClient, type KilnClient, type Transport, type WireResult } from '../../../shared/client.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { KilnEvent, KilnEventListener } from '../../../shared/events.js';
@@ -60,8 +60,8 @@ const rendererIndex = pathToFileURL(join('/opt', 'Kiln', 'resources', 'app.asar'
 /** What the preload plus renderer/src/api/transport.ts do with the bridge, over the fake IPC. */
 function ipcTransport(ipc: FakeIpcMain, sink: FakeSink, frameUrl: string): Transport {
   return {
-    call: async (method: MethodName, input: unknown) => {
-      const result = (await ipc.invoke(frameUrl, ipcChannels.call, method, input)) as WireResult;
+    call: async <M extends MethodName>(method: M, input: MethodInput<M>) => {
+      const result = (await ipc.invoke(frameUrl, ipcChannels.call, method, input)) as WireResult<M>;
       if (result.ok) return result.value;
       // Thrown as the plain wire shape: createClient must turn it back into a KilnError.
       throw result.error;
