@@ -49,7 +49,8 @@ const jobFields = {
 
 function jobOf<K extends JobKind>(kind: K) {
   /** Null until the job has succeeded. */
-  return z.object({ ...jobFields, kind: z.literal(kind), result: jobResultSchemas[kind].nullable() });
+  // z.nullable(schema) keeps K's own schema in the type; schema.nullable() here would widen it to every kind's.
+  return z.object({ ...jobFields, kind: z.literal(kind), result: z.nullable(jobResultSchemas[kind]) });
 }
 
 export const Job = z.discriminatedUnion('kind', [

@@ -187,6 +187,24 @@ describe('Electron IPC transport', () => {
     expect(await client.call('jobs.list', { projectId: project.id })).toEqual([]);
   });
 
+  it('an event that breaks the contract is not sent to any window, and is reported once', () => {
+    const local = new FakeIpcMain();
+    const sink = new FakeSink();
+    const reports: string[] = [];
+    const stop = registerApiIpc(local, engine, rendererUrlCheck(rendererIndex), () => [sink], (line) => reports.push(line));
+    try {
+      const broken = { type: 'datasets.changed', projectId: 42 } as unknown as KilnEvent;
+      engine.context.emit(broken);
+      engine.context.emit(broken);
+      engine.context.emit({ type: 'datasets.changed', projectId: 'prj_checked' });
+      expect(sink.received.map(({ event }) => event)).toEqual([{ type: 'datasets.changed', projectId: 'prj_checked' }]);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatch(/datasets\.changed.*projectId/);
+    } finally {
+      stop();
+    }
+  });
+
   it('unregistering removes the handler and stops forwarding events', async () => {
     const local = new FakeIpcMain();
     const sink = new FakeSink();
