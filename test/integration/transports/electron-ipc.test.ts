@@ -191,7 +191,13 @@ describe('Electron IPC transport', () => {
     const local = new FakeIpcMain();
     const sink = new FakeSink();
     const reports: string[] = [];
-    const stop = registerApiIpc(local, engine, rendererUrlCheck(rendererIndex), () => [sink], (line) => reports.push(line));
+    const stop = registerApiIpc(
+      local,
+      engine,
+      rendererUrlCheck(rendererIndex),
+      () => [sink],
+      (line) => reports.push(line),
+    );
     try {
       const broken = { type: 'datasets.changed', projectId: 42 } as unknown as KilnEvent;
       engine.context.emit(broken);

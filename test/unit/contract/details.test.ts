@@ -155,7 +155,10 @@ describe('Run.details through its schema', () => {
       expect(view.rankings[0]?.roc?.x).toEqual(binary.rankings[0]?.roc?.fpr);
       expect(view.rankings[0]?.auc).toBe(binary.auc.value);
     }
-    const regressionRun = runs.succeed(newRun('regression').id, outcome({ validation: regression, test: null, validationUsedInFit: false }));
+    const regressionRun = runs.succeed(
+      newRun('regression').id,
+      outcome({ validation: regression, test: null, validationUsedInFit: false }),
+    );
     const residuals = readDetails(regressionRun.details);
     expect(residuals?.task === 'regression' && residuals.residual.length).toBe(100);
   });
