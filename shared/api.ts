@@ -13,6 +13,7 @@ import { cleanMethods } from './api/clean.js';
 import { profileMethods } from './api/profile.js';
 import { trainMethods } from './api/train.js';
 import { exportMethods } from './api/export.js';
+import { jobMethods } from './api/jobs.js';
 
 export * from './api/core.js';
 export * from './api/importing.js';
@@ -20,10 +21,13 @@ export * from './api/clean.js';
 export * from './api/profile.js';
 export * from './api/train.js';
 export * from './api/export.js';
+export * from './api/jobs.js';
+export * from './api/evaluation.js';
 export { Id } from './api/method.js';
 
 export const apiMethods = {
   ...coreMethods,
+  ...jobMethods,
   ...importingMethods,
   ...cleanMethods,
   ...profileMethods,

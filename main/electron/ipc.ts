@@ -2,9 +2,9 @@
  * IPC wiring for the Electron shell, written against small interfaces rather
  * than Electron itself so that it can be tested without an Electron binary.
  */
-import type { WireResult } from '../../shared/client.js';
+import type { WireFailure } from '../../shared/client.js';
 import { toErrorShape } from '../../shared/errors.js';
-import type { KilnEvent, Unsubscribe } from '../../shared/events.js';
+import { encodeEvent, type KilnEvent, type KilnEventType, type Unsubscribe } from '../../shared/events.js';
 
 export const ipcChannels = {
   call: 'kiln:call',
@@ -42,8 +42,10 @@ export function registerApiIpc(
   engine: EngineLike,
   isTrustedSender: (frameUrl: string) => boolean,
   sinks: () => EventSinkLike[],
+  report: (line: string) => void = (line) => console.error(line),
 ): () => void {
-  ipcMain.handle(ipcChannels.call, async (event, method, input): Promise<WireResult> => {
+  // The value is the handler's, typed by the method's output schema; the engine does not know the method statically.
+  ipcMain.handle(ipcChannels.call, async (event, method, input): Promise<{ ok: true; value: unknown } | WireFailure> => {
     const url = event.senderFrame?.url ?? '';
     if (!isTrustedSender(url)) {
       return { ok: false, error: { code: 'unauthorized', message: `Refused an API call from ${url || 'an unknown frame'}.` } };
@@ -54,8 +56,16 @@ export function registerApiIpc(
       return { ok: false, error: toErrorShape(error) };
     }
   });
+  // An event that fails its schema is an engine bug; it is reported once per type, and never sent.
+  const reported = new Set<KilnEventType>();
   const unsubscribe = engine.onEvent((event) => {
-    for (const sink of sinks()) sink.send(ipcChannels.event, event);
+    const wire = encodeEvent(event);
+    if (!('text' in wire)) {
+      if (!reported.has(event.type)) report(`kiln: dropped an event that does not match the contract: ${wire.problem}`);
+      reported.add(event.type);
+      return;
+    }
+    for (const sink of sinks()) sink.send(ipcChannels.event, wire.event);
   });
   return () => {
     unsubscribe();

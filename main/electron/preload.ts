@@ -3,10 +3,10 @@
  * `window.kiln` with three functions and nothing else from Node or Electron.
  * Bundled to CommonJS, because sandboxed preloads cannot be ES modules.
  */
-import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { isMethodName } from '../../shared/api.js';
 import type { KilnBridge } from '../../shared/bridge.js';
-import type { KilnEvent } from '../../shared/events.js';
+import { receiveEvents } from '../../shared/events.js';
 import { ipcChannels } from './ipc.js';
 
 const bridge: KilnBridge = {
@@ -16,7 +16,9 @@ const bridge: KilnBridge = {
     return ipcRenderer.invoke(ipcChannels.call, method, input);
   },
   subscribe: (listener) => {
-    const handler = (_event: unknown, payload: KilnEvent) => listener(payload);
+    // What arrives over IPC is checked before the page sees it, as the browser transport checks the WebSocket.
+    const receive = receiveEvents(listener, (problem) => console.error(`Kiln dropped an event from the engine: ${problem}`));
+    const handler = (_event: IpcRendererEvent, payload: unknown) => receive(payload);
     ipcRenderer.on(ipcChannels.event, handler);
     return () => ipcRenderer.removeListener(ipcChannels.event, handler);
   },

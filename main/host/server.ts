@@ -4,8 +4,9 @@ import { rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { WireResult } from '../../shared/client.js';
+import type { WireFailure } from '../../shared/client.js';
 import { KilnError, toErrorShape } from '../../shared/errors.js';
+import { encodeEvent, type KilnEventType } from '../../shared/events.js';
 import type { Engine } from '../engine/engine.js';
 import { writeStreamAtomic } from '../engine/workspace/files.js';
 import { newId } from '../engine/ids.js';
@@ -103,11 +104,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const { method, input } = (body ?? {}) as { method?: unknown; input?: unknown };
     try {
       const value = await engine.dispatch(method, input);
-      sendJson(response, 200, { ok: true, value } satisfies WireResult);
+      // The value is the handler's, typed by the method's output schema; the engine does not know the method statically.
+      sendJson(response, 200, { ok: true, value });
     } catch (error) {
       const shape = toErrorShape(error);
       const status = shape.code === 'invalid_argument' || shape.code === 'bad_input' ? 400 : shape.code === 'not_found' ? 404 : 500;
-      sendJson(response, status, { ok: false, error: shape } satisfies WireResult);
+      sendJson(response, status, { ok: false, error: shape } satisfies WireFailure);
     }
   }
 
@@ -126,12 +128,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         url.searchParams.get('import') === 'no'
           ? { path: target, name }
           : await engine.dispatch('datasets.import', { projectId, path: target, name });
-      sendJson(response, 200, { ok: true, value } satisfies WireResult);
+      sendJson(response, 200, { ok: true, value });
     } catch (error) {
       // A refused upload (not a CSV, unknown project) must not stay behind in the workspace.
       await rm(folder, { recursive: true, force: true });
       const shape = toErrorShape(error);
-      sendJson(response, shape.code === 'internal' ? 500 : 400, { ok: false, error: shape } satisfies WireResult);
+      sendJson(response, shape.code === 'internal' ? 500 : 400, { ok: false, error: shape } satisfies WireFailure);
     }
   }
 
@@ -162,6 +164,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     createReadStream(file).pipe(response);
   }
 
+  // An event that fails its schema is an engine bug; it is reported once per type rather than once per client and per event.
+  const reported = new Set<KilnEventType>();
+  const reportUnsendable = (type: KilnEventType, problem: string) => {
+    if (reported.has(type)) return;
+    reported.add(type);
+    console.error(`kiln: dropped an event that does not match the contract: ${problem}`);
+  };
+
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -174,7 +184,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     sockets.handleUpgrade(request, socket, head, (client: WebSocket) => {
       const unsubscribe = engine.onEvent((event) => {
-        if (client.readyState === client.OPEN) client.send(JSON.stringify(event));
+        if (client.readyState !== client.OPEN) return;
+        const wire = encodeEvent(event);
+        if ('text' in wire) client.send(wire.text);
+        else reportUnsendable(event.type, wire.problem);
       });
       client.on('close', unsubscribe);
       client.on('error', unsubscribe);

@@ -1,6 +1,6 @@
-/** Projects, datasets, jobs and the app itself: the core of the contract. */
+/** Projects, datasets, job states and the app itself: the core of the contract (the jobs themselves are in jobs.ts). */
 import { z } from 'zod';
-import { ImportOptions } from './importing.js';
+import { ImportOptions, ImportReport } from './importing.js';
 import { Id, method } from './method.js';
 
 export const Project = z.object({
@@ -32,24 +32,12 @@ export const Dataset = z.object({
 });
 export type Dataset = z.infer<typeof Dataset>;
 
+/** The Dataset a finished import job returns, with how it was read (bad rows, renames, notes, per-column counts). */
+export const ImportedDataset = Dataset.extend({ importReport: ImportReport });
+export type ImportedDataset = z.infer<typeof ImportedDataset>;
+
 export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export type JobState = z.infer<typeof JobState>;
-
-export const Job = z.object({
-  id: z.string(),
-  kind: z.string(),
-  projectId: z.string().nullable(),
-  state: JobState,
-  stage: z.string(),
-  /** 0..1, or null while the total is unknown. */
-  fraction: z.number().min(0).max(1).nullable(),
-  message: z.string(),
-  error: z.string().nullable(),
-  result: z.unknown().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type Job = z.infer<typeof Job>;
 
 export const JobHandle = z.object({ jobId: z.string() });
 export type JobHandle = z.infer<typeof JobHandle>;
@@ -114,8 +102,4 @@ export const coreMethods = {
     TablePage,
     'A page of rows of a dataset.',
   ),
-
-  'jobs.list': method(z.object({ projectId: Id.optional() }), z.array(Job), 'Recent jobs.'),
-  'jobs.get': method(z.object({ jobId: Id }), Job, 'One job.'),
-  'jobs.cancel': method(z.object({ jobId: Id }), Job, 'Ask a running job to stop.'),
 } as const;

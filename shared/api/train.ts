@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { JobHandle } from './core.js';
+import { RunDetails } from './evaluation.js';
 import { Id, method } from './method.js';
 
 export const Task = z.enum(['binary', 'multiclass', 'regression']);
@@ -171,7 +172,7 @@ export const Run = z.object({
     test: MetricSummary.nullable(),
   }),
   /** The full evaluation (curves, confusion matrix, per class, residuals) for the Compare step. */
-  details: z.unknown().nullable(),
+  details: RunDetails.nullable(),
   trainMs: z.number().nullable(),
   durationMs: z.number().nullable(),
   startedAt: z.string(),

@@ -188,7 +188,7 @@ export function cleanHandlers(context: EngineContext): HandlersFor<keyof typeof 
       // Mistakes in the steps (a missing column, a bad value) are reported before a job exists.
       const path = context.datasets.storagePath(datasetId);
       await context.duck.with(undefined, (connection) => compileClean(connection, { path, steps }));
-      const jobId = context.jobs.start<CleanResult>('clean', dataset.projectId, (job) => applyClean(job, datasetId, steps));
+      const jobId = context.jobs.start('clean', dataset.projectId, (job) => applyClean(job, datasetId, steps));
       return { jobId };
     },
     'split.create': async (input) => {

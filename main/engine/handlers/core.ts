@@ -2,6 +2,7 @@ import { stat, access } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Dataset, HandlersFor, ImportOptions, ImportReport, Job } from '../../../shared/api.js';
 import type { coreMethods } from '../../../shared/api/core.js';
+import type { jobMethods } from '../../../shared/api/jobs.js';
 import { KilnError } from '../../../shared/errors.js';
 import { packageInfo } from '../../paths.js';
 import type { EngineContext } from '../context.js';
@@ -24,7 +25,7 @@ async function startImport(
   context.projects.get(projectId);
   // Plainly bad files are refused before a job exists, so the caller gets the reason at once.
   await checkCsvFile(path);
-  const jobId = context.jobs.start<ImportedDataset>('import', projectId, async (job) => {
+  const jobId = context.jobs.start('import', projectId, async (job) => {
     job.progress({ stage: 'checking', fraction: 0, message: `Checking ${name}` });
     const table = await importCsv({
       pool: context.duck,
@@ -64,7 +65,7 @@ export async function sampleFile(sampleId: string): Promise<string> {
   return sample.file;
 }
 
-export function coreHandlers(context: EngineContext): HandlersFor<keyof typeof coreMethods> {
+export function coreHandlers(context: EngineContext): HandlersFor<keyof typeof coreMethods | keyof typeof jobMethods> {
   return {
     'app.info': async () => ({
       name: packageInfo().productName ?? 'Kiln',

@@ -50,7 +50,7 @@ export function exportHandlers(context: EngineContext): ExportHandlers {
   return {
     'export.create': async (input) => {
       const run = runs.get(input.runId);
-      const jobId = context.jobs.start<ExportBundle>('export', run.projectId, (job) => createExport(context, job, input));
+      const jobId = context.jobs.start('export', run.projectId, (job) => createExport(context, job, input));
       return { jobId };
     },
     'export.list': async (input) => exportsRepository.list(input),
@@ -59,7 +59,7 @@ export function exportHandlers(context: EngineContext): ExportHandlers {
       const bundle = exportsRepository.get(input.exportId);
       requireBundleFolder(bundle);
       const tag = input.tag ?? defaultImageTag(bundle);
-      const jobId = context.jobs.start<ExportBundle>('docker-build', exportsRepository.projectOf(bundle.id), async (job) => {
+      const jobId = context.jobs.start('docker-build', exportsRepository.projectOf(bundle.id), async (job) => {
         job.progress({ stage: 'building', fraction: null, message: `Building ${tag} from ${bundle.bundle}` });
         const image = await buildBundleImage({
           bundleDir: bundle.bundle,

@@ -1,4 +1,4 @@
-import type { Dataset, HandlersFor, ProfileJobResult, ProfileOptions } from '../../../shared/api.js';
+import type { Dataset, HandlersFor, ProfileOptions } from '../../../shared/api.js';
 import type { profileMethods } from '../../../shared/api/profile.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { EngineContext } from '../context.js';
@@ -29,7 +29,7 @@ export function profileHandlers(context: EngineContext): HandlersFor<keyof typeo
       const options = normalize(dataset, input);
       const optionsHash = profileOptionsHash(options);
       const parquetPath = context.datasets.storagePath(dataset.id);
-      const jobId = context.jobs.start<ProfileJobResult>('profile', dataset.projectId, async (job) => {
+      const jobId = context.jobs.start('profile', dataset.projectId, async (job) => {
         const done = { datasetId: dataset.id, version: dataset.version, optionsHash };
         if (store.find(dataset.version, optionsHash)) {
           job.progress({ stage: 'done', fraction: 1, message: 'Reused the profile computed earlier for this version' });

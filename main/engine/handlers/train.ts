@@ -257,7 +257,7 @@ export function trainHandlers(context: EngineContext): TrainHandlers {
           throw new KilnError('bad_input', `The ${chosen.name} backend is not available: ${chosen.detail}.`, 'train.backend');
         }
       }
-      const jobId = context.jobs.start<TrainResult>('train', input.projectId, (job) => train(job, input));
+      const jobId = context.jobs.start('train', input.projectId, (job) => train(job, input));
       return { jobId };
     },
     'runs.list': async ({ projectId }) => {

@@ -1,4 +1,5 @@
-import type { Job, JobState } from '../../../shared/api.js';
+import type { z } from 'zod';
+import { Job, jobResultSchemas, type JobKind, type JobResultOf, type JobState } from '../../../shared/api.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { Db } from '../workspace/database.js';
 import { newId, nowIso } from '../ids.js';
@@ -22,7 +23,7 @@ export type JobWork<T> = (context: JobContext) => Promise<T>;
 
 interface JobRow {
   id: string;
-  kind: string;
+  kind: JobKind;
   project_id: string | null;
   state: JobState;
   stage: string;
@@ -35,6 +36,16 @@ interface JobRow {
 }
 
 function rowToJob(row: JobRow): Job {
+  const result: unknown = row.result_json === null ? null : JSON.parse(row.result_json);
+  const parsed = Job.safeParse({ ...rowFields(row), result });
+  if (parsed.success) return parsed.data;
+  // Only a result stored by an older version can fail here (new ones are checked when produced): the job stays listed, without it.
+  const withoutResult = Job.safeParse({ ...rowFields(row), result: null });
+  if (withoutResult.success) return withoutResult.data;
+  throw new KilnError('internal', `The job ${row.id} is stored in a form this version cannot read (${describeIssues(parsed.error)}).`);
+}
+
+function rowFields(row: JobRow) {
   return {
     id: row.id,
     kind: row.kind,
@@ -44,11 +55,20 @@ function rowToJob(row: JobRow): Job {
     fraction: row.fraction,
     message: row.message,
     error: row.error,
-    result: row.result_json === null ? null : (JSON.parse(row.result_json) as unknown),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** Why a job failed when its work returned something its kind's schema refuses: a bug, so the user gets no engine detail. */
+export const resultMismatchMessage = 'Kiln produced a result it could not read back (an internal error); the log has the detail.';
 
 const terminal: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 
@@ -67,6 +87,8 @@ export class JobManager {
   constructor(
     private readonly db: Db,
     private readonly emit: (job: Job) => void,
+    /** Where internal failures are described in full; the job itself carries only a plain message. */
+    private readonly log: (line: string) => void = (line) => console.error(line),
   ) {
     // Work that was running when the process died is not running now.
     const now = nowIso();
@@ -76,7 +98,8 @@ export class JobManager {
     ).run(now);
   }
 
-  start<T>(kind: string, projectId: string | null, work: JobWork<T>): string {
+  /** Starts `work` as a job of `kind`; what it returns must fit that kind's result schema, or the job fails. */
+  start<K extends JobKind>(kind: K, projectId: string | null, work: JobWork<JobResultOf<K>>): string {
     const id = newId('job');
     const now = nowIso();
     this.db
@@ -105,7 +128,14 @@ export class JobManager {
       try {
         const result = await work(context);
         if (controller.signal.aborted) throw new KilnError('cancelled', 'Cancelled.');
-        this.update(id, { state: 'succeeded', stage: 'done', fraction: 1, result_json: JSON.stringify(result ?? null) }, true);
+        // Checked here, where it is made, so what SQLite keeps and every UI receives is what the kind promises.
+        const checked = jobResultSchemas[kind].safeParse(result);
+        if (checked.success) {
+          this.update(id, { state: 'succeeded', stage: 'done', fraction: 1, result_json: JSON.stringify(checked.data) }, true);
+        } else {
+          this.log(`kiln: the ${kind} job ${id} returned a result that does not match its schema: ${describeIssues(checked.error)}`);
+          this.update(id, { state: 'failed', error: resultMismatchMessage, message: resultMismatchMessage }, true);
+        }
       } catch (error) {
         if (controller.signal.aborted || (error instanceof KilnError && error.code === 'cancelled')) {
           this.update(id, { state: 'cancelled', message: 'Cancelled by the user.' }, true);

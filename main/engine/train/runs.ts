@@ -4,6 +4,7 @@
  * version), what it did (history, duration) and what it got (validation and
  * test metrics kept apart, the full evaluation, the model artifacts).
  */
+import { RunDetails } from '../../../shared/api/evaluation.js';
 import type { EpochRecord, MetricSummary, ModelFamily, Run, RunStatus, Task } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
 import { newId, nowIso } from '../ids.js';
@@ -40,6 +41,26 @@ interface RunRow {
 
 const parseJson = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
 
+/** Details written before their schema existed may not fit it; such a run shows no curves rather than failing to load. */
+function storedDetails(text: string | null): RunDetails | null {
+  if (text === null) return null;
+  const parsed = RunDetails.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * The worker's evaluation crosses a process boundary: it is checked before it
+ * is stored, so what Compare reads fits the contract. Returns why it does not.
+ */
+function detailsProblem(details: unknown): string | null {
+  const parsed = RunDetails.nullable().safeParse(details ?? null);
+  if (parsed.success) return null;
+  return parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || 'details'}: ${issue.message}`)
+    .join('; ');
+}
+
 function toRun(row: RunRow): Run {
   return {
     id: row.id,
@@ -63,7 +84,7 @@ function toRun(row: RunRow): Run {
       validation: parseJson<MetricSummary | null>(row.valid_metrics_json, null),
       test: parseJson<MetricSummary | null>(row.test_metrics_json, null),
     },
-    details: parseJson<unknown>(row.details_json, null),
+    details: storedDetails(row.details_json),
     trainMs: row.train_ms,
     durationMs: row.duration_ms,
     startedAt: row.started_at,
@@ -155,6 +176,17 @@ export class RunRepository {
   }
 
   succeed(runId: string, outcome: RunOutcome): Run {
+    const problem = detailsProblem(outcome.details);
+    if (problem !== null) {
+      // A bug in an evaluator, not the user's data: the run fails with a plain message and the detail goes to the log.
+      console.error(`kiln: run ${runId} produced an evaluation that does not match its schema (${problem})`);
+      return this.end(
+        runId,
+        'failed',
+        'Kiln could not record this run’s evaluation (an internal error); the log has the detail.',
+        outcome.history,
+      );
+    }
     const started = this.get(runId);
     const finishedAt = nowIso();
     this.db

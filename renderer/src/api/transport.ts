@@ -2,11 +2,11 @@
  * Picks the transport for this shell: the Electron preload bridge when it is
  * there, otherwise HTTP + WebSocket to the browser-mode host with its token.
  */
-import type { MethodName } from '../../../shared/api.js';
+import type { JobHandle, MethodInput, MethodName, MethodOutput } from '../../../shared/api.js';
 import type { KilnBridge } from '../../../shared/bridge.js';
-import { createClient, type KilnClient, type Transport, type WireResult } from '../../../shared/client.js';
+import { createClient, type KilnClient, type Transport, type WireFailure, type WireResult } from '../../../shared/client.js';
 import { KilnError, isKilnErrorShape } from '../../../shared/errors.js';
-import type { KilnEvent, KilnEventListener } from '../../../shared/events.js';
+import { receiveEvents, type KilnEventListener } from '../../../shared/events.js';
 
 declare global {
   interface Window {
@@ -14,7 +14,7 @@ declare global {
   }
 }
 
-function unwrap(result: WireResult): unknown {
+function unwrap<M extends MethodName>(result: WireResult<M>): MethodOutput<M> {
   if (result.ok) return result.value;
   throw KilnError.fromShape(result.error);
 }
@@ -39,16 +39,31 @@ function browserToken(): string {
   return sessionStorage.getItem('kiln.token') ?? '';
 }
 
-async function readWire(response: Response): Promise<WireResult> {
+/** The host's answer; the engine produced it with the method's output type, which the wire cannot carry. */
+async function readWire<T>(response: Response): Promise<{ ok: true; value: T } | WireFailure> {
   let body: unknown;
   try {
     body = await response.json();
   } catch {
     throw new KilnError('internal', `The Kiln host answered ${response.status} without a readable body.`);
   }
-  if (typeof body === 'object' && body !== null && 'ok' in body) return body as WireResult;
+  if (typeof body === 'object' && body !== null && 'ok' in body) return body as { ok: true; value: T } | WireFailure;
   if (isKilnErrorShape(body)) throw KilnError.fromShape(body);
   throw new KilnError('internal', `The Kiln host answered ${response.status}.`);
+}
+
+/** Text that is not JSON is no event either: it becomes undefined, which the event check refuses and reports. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+interface StagedFile {
+  path: string;
+  name: string;
 }
 
 class BrowserTransport implements Transport {
@@ -58,16 +73,19 @@ class BrowserTransport implements Transport {
 
   constructor(private readonly token: string) {}
 
-  async call(method: MethodName, input: unknown): Promise<unknown> {
+  async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
     const response = await fetch('api/call', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
       body: JSON.stringify({ method, input }),
     });
-    return unwrap(await readWire(response));
+    return unwrap(await readWire<MethodOutput<M>>(response));
   }
 
-  async upload(projectId: string, file: File, importNow = true): Promise<unknown> {
+  /** Streams a file to the host; with `importNow` it starts the import job, otherwise it only stores the file. */
+  async upload(projectId: string, file: File, importNow: true): Promise<JobHandle>;
+  async upload(projectId: string, file: File, importNow: false): Promise<StagedFile>;
+  async upload(projectId: string, file: File, importNow: boolean): Promise<JobHandle | StagedFile> {
     const query = new URLSearchParams({ projectId, name: file.name });
     if (!importNow) query.set('import', 'no');
     const response = await fetch(`api/upload?${query.toString()}`, {
@@ -75,7 +93,9 @@ class BrowserTransport implements Transport {
       headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${this.token}` },
       body: file,
     });
-    return unwrap(await readWire(response));
+    const answer = await readWire<JobHandle | StagedFile>(response);
+    if (answer.ok) return answer.value;
+    throw KilnError.fromShape(answer.error);
   }
 
   subscribe(listener: KilnEventListener): () => void {
@@ -83,6 +103,17 @@ class BrowserTransport implements Transport {
     this.connect();
     return () => this.listeners.delete(listener);
   }
+
+  /** Every message is checked against the event schema; one that does not match is dropped, and the first such is logged. */
+  private readonly receive = (() => {
+    const deliver = receiveEvents(
+      (event) => {
+        for (const listener of this.listeners) listener(event);
+      },
+      (problem) => console.error(`Kiln dropped an event from the engine: ${problem}`),
+    );
+    return (text: string) => deliver(parseJson(text));
+  })();
 
   private connect(): void {
     if (this.socket) return;
@@ -94,10 +125,7 @@ class BrowserTransport implements Transport {
     socket.onopen = () => {
       this.retryMs = 500;
     };
-    socket.onmessage = (message) => {
-      const event = JSON.parse(String(message.data)) as KilnEvent;
-      for (const listener of this.listeners) listener(event);
-    };
+    socket.onmessage = (message) => this.receive(String(message.data));
     socket.onclose = () => {
       this.socket = undefined;
       // The host restarts during development; reconnect with backoff.
@@ -131,7 +159,7 @@ export function connect(): Connection {
     client,
     importFile: async (projectId, file) => {
       try {
-        return (await transport.upload(projectId, file)) as { jobId: string };
+        return await transport.upload(projectId, file, true);
       } catch (error) {
         if (error instanceof KilnError) throw error;
         throw new KilnError('internal', error instanceof Error ? error.message : String(error));
@@ -139,7 +167,7 @@ export function connect(): Connection {
     },
     stageFile: async (projectId, file) => {
       try {
-        return (await transport.upload(projectId, file, false)) as { path: string; name: string };
+        return await transport.upload(projectId, file, false);
       } catch (error) {
         if (error instanceof KilnError) throw error;
         throw new KilnError('internal', error instanceof Error ? error.message : String(error));

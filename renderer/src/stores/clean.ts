@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { CleanPreview, CleanResult, ColumnInfo, Dataset, Job } from '../../../shared/api.js';
+import { isJobOf, jobResult } from '../api/jobs.js';
 import { CleanStep, emptyRecipe, type CleanStepType, type Recipe } from '../../../shared/recipe.js';
 import { api } from '../api/transport.js';
 import { useDatasets } from './datasets.js';
@@ -231,11 +232,11 @@ export const useClean = create<CleanState>((set, get) => {
     },
 
     onJob: (job) => {
-      if (job.kind !== 'clean' || job.id !== get().applyJob?.id) return;
+      if (!isJobOf(job, 'clean') || job.id !== get().applyJob?.id) return;
       set({ applyJob: job });
       if (job.state === 'failed') set({ error: job.error ?? 'Applying the steps failed.' });
       if (job.state === 'succeeded') {
-        set({ applied: job.result as CleanResult });
+        set({ applied: jobResult(job, 'clean') });
         const projectId = get().projectId;
         if (projectId) void useDatasets.getState().load(projectId);
       }

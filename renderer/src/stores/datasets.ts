@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { Dataset, ImportOptions, ImportReport, Job, SniffResult, TablePage } from '../../../shared/api.js';
+import { isJobOf, jobResult } from '../api/jobs.js';
 import { api, connection } from '../api/transport.js';
 
 /** A file (or sample) chosen but not yet imported: its sniffed settings and preview, and the user's overrides. */
@@ -138,12 +139,12 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
 
   onJob: (job) => {
     const current = get().importJob;
-    if (job.kind !== 'import' || job.projectId !== get().projectId) return;
+    if (!isJobOf(job, 'import') || job.projectId !== get().projectId) return;
     if (current && current.id !== job.id && !isFinished(current)) return;
     set({ importJob: job });
     if (job.state === 'failed') set({ error: job.error ?? 'The import failed.' });
-    if (job.state === 'succeeded') {
-      const dataset = job.result as Dataset;
+    const dataset = jobResult(job, 'import');
+    if (dataset) {
       set({ draft: null });
       void get()
         .load(job.projectId ?? '')

@@ -1,10 +1,11 @@
 import { create } from 'zustand';
 import type { Job, JsonCell } from '../../../shared/api.js';
-import { ExportBundle, exportMethods, type ContainerInfo, type DockerStatus, type TestResponse } from '../../../shared/api/export.js';
+import { exportMethods, type ContainerInfo, type DockerStatus, type ExportBundle, type TestResponse } from '../../../shared/api/export.js';
 import type { Run } from '../../../shared/api/train.js';
 import type { KilnEvent } from '../../../shared/events.js';
+import { jobResult } from '../api/jobs.js';
+import { bestRun } from '../api/runs.js';
 import { api } from '../api/transport.js';
-import { bestRun } from '../components/train/format.js';
 import { isJobActive } from './train.js';
 
 /** Where each failure is shown: beside the part of the step that failed. */
@@ -87,11 +88,6 @@ export function portProblem(port: string): string | null {
   if (!/^\d+$/.test(port.trim())) return 'The port is a whole number from 1024 to 65535.';
   const checked = exportMethods['export.runContainer'].input.shape.port.safeParse(Number(port));
   return checked.success ? null : 'The port is a whole number from 1024 to 65535.';
-}
-
-function resultBundle(job: Job): ExportBundle | null {
-  const parsed = ExportBundle.safeParse(job.result);
-  return parsed.success ? parsed.data : null;
 }
 
 function withBundle(bundles: ExportBundle[], bundle: ExportBundle): ExportBundle[] {
@@ -334,7 +330,7 @@ export const useExport = create<ExportState>((set, get) => {
         if (exportJob && !isJobActive(exportJob) && isJobActive(job)) return;
         set({ exportJob: job });
         if (job.state === 'succeeded') {
-          const bundle = resultBundle(job);
+          const bundle = jobResult(job, 'export');
           if (bundle) set({ bundles: withBundle(get().bundles, bundle) });
           else fail('export', 'The export finished but its result could not be read; open the step again to list the bundle.');
         } else if (job.state === 'failed') fail('export', job.error ?? 'The export failed.');
@@ -349,7 +345,7 @@ export const useExport = create<ExportState>((set, get) => {
         const grown = isJobActive(job) && line !== '' && log[log.length - 1] !== line ? [...log, line].slice(-buildLogLimit) : log;
         set({ buildJob: job, buildLog: grown });
         if (job.state === 'succeeded') {
-          const bundle = resultBundle(job);
+          const bundle = jobResult(job, 'docker-build');
           if (bundle) set({ bundles: withBundle(get().bundles, bundle) });
           else fail('docker', 'The image was built but the result could not be read; open the step again to see it.');
         } else if (job.state === 'failed') fail('docker', job.error ?? 'The image build failed; the log above says where.');

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { Dataset, DatasetProfile, Job } from '../../../shared/api.js';
+import { isJobOf } from '../api/jobs.js';
 import { api } from '../api/transport.js';
 
 interface ProfileState {
@@ -111,7 +112,7 @@ export const useProfile = create<ProfileState>((set, get) => {
 
     onJob: (job) => {
       const current = get().job;
-      if (job.kind !== 'profile' || !current || current.id !== job.id) return;
+      if (!isJobOf(job, 'profile') || !current || current.id !== job.id) return;
       set({ job });
       if (job.state === 'failed') set({ error: job.error ?? 'Profiling failed.' });
       if (job.state === 'succeeded') {

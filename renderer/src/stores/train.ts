@@ -14,6 +14,7 @@ import {
   type TrainResult,
 } from '../../../shared/api/train.js';
 import type { KilnEvent } from '../../../shared/events.js';
+import { jobResult } from '../api/jobs.js';
 import { api } from '../api/transport.js';
 
 /** The latest `run.progress` of the job being watched, for the live numbers. */
@@ -340,7 +341,5 @@ export const useTrain = create<TrainState>((set, get) => {
 
 /** The job's result once it succeeded, as the contract promises it. */
 export function trainResult(job: Job | null): TrainResult | null {
-  if (!job || job.state !== 'succeeded' || typeof job.result !== 'object' || job.result === null) return null;
-  const result = job.result as Partial<TrainResult>;
-  return Array.isArray(result.runIds) ? { runIds: result.runIds, bestRunId: result.bestRunId ?? null } : null;
+  return jobResult(job, 'train');
 }

@@ -110,7 +110,7 @@ describe('training runs', () => {
     const job = engine.jobs.start(
       'train',
       adult.projectId,
-      (context) => new Promise((resolve) => context.signal.addEventListener('abort', resolve)),
+      (context) => new Promise((_resolve, reject) => context.signal.addEventListener('abort', reject)),
     );
     const runs = new RunRepository(engine.workspace.db);
     const run = runs.create({

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset, Job, MethodName } from '../../../shared/api.js';
+import type { Dataset, Job, MethodInput, MethodName } from '../../../shared/api.js';
 import { createClient, type KilnClient, type Transport, type WireResult } from '../../../shared/client.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { KilnEvent, KilnEventListener } from '../../../shared/events.js';
@@ -60,8 +60,8 @@ const rendererIndex = pathToFileURL(join('/opt', 'Kiln', 'resources', 'app.asar'
 /** What the preload plus renderer/src/api/transport.ts do with the bridge, over the fake IPC. */
 function ipcTransport(ipc: FakeIpcMain, sink: FakeSink, frameUrl: string): Transport {
   return {
-    call: async (method: MethodName, input: unknown) => {
-      const result = (await ipc.invoke(frameUrl, ipcChannels.call, method, input)) as WireResult;
+    call: async <M extends MethodName>(method: M, input: MethodInput<M>) => {
+      const result = (await ipc.invoke(frameUrl, ipcChannels.call, method, input)) as WireResult<M>;
       if (result.ok) return result.value;
       // Thrown as the plain wire shape: createClient must turn it back into a KilnError.
       throw result.error;
@@ -185,6 +185,30 @@ describe('Electron IPC transport', () => {
     expect(error).toMatchObject({ code: 'bad_input', field: 'path' });
     expect(error.message).toContain('does not exist');
     expect(await client.call('jobs.list', { projectId: project.id })).toEqual([]);
+  });
+
+  it('an event that breaks the contract is not sent to any window, and is reported once', () => {
+    const local = new FakeIpcMain();
+    const sink = new FakeSink();
+    const reports: string[] = [];
+    const stop = registerApiIpc(
+      local,
+      engine,
+      rendererUrlCheck(rendererIndex),
+      () => [sink],
+      (line) => reports.push(line),
+    );
+    try {
+      const broken = { type: 'datasets.changed', projectId: 42 } as unknown as KilnEvent;
+      engine.context.emit(broken);
+      engine.context.emit(broken);
+      engine.context.emit({ type: 'datasets.changed', projectId: 'prj_checked' });
+      expect(sink.received.map(({ event }) => event)).toEqual([{ type: 'datasets.changed', projectId: 'prj_checked' }]);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatch(/datasets\.changed.*projectId/);
+    } finally {
+      stop();
+    }
   });
 
   it('unregistering removes the handler and stops forwarding events', async () => {

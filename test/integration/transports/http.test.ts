@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { basename, dirname } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { Dataset, Job, Project, TablePage } from '../../../shared/api.js';
 import type { WireResult } from '../../../shared/client.js';
@@ -121,6 +121,33 @@ describe('browser-mode host: HTTP + WebSocket transport', () => {
       });
       expect(outcome).not.toBe('open');
       expect(outcome).toMatch(/401/);
+    }
+  });
+
+  it('sends only events that fit the contract over the WebSocket', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/api/events?token=${token}`);
+    const received: unknown[] = [];
+    socket.on('message', (data: WebSocket.RawData) => received.push(JSON.parse(String(data))));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+      const arrived = new Promise<void>((resolve) => {
+        socket.on('message', () => {
+          if (received.some((event) => JSON.stringify(event).includes('prj_after'))) resolve();
+        });
+      });
+      engine.context.emit({ type: 'runs.changed', projectId: 'prj_before', run: { id: 'run_half' } } as unknown as KilnEvent);
+      engine.context.emit({ type: 'datasets.changed', projectId: 'prj_after' });
+      await arrived;
+      // The socket delivers in order: the refused event would have come first.
+      expect(received).toEqual([{ type: 'datasets.changed', projectId: 'prj_after' }]);
+      expect(errors.mock.calls.map((call) => String(call[0])).join('\n')).toMatch(/runs\.changed.*run\./);
+    } finally {
+      socket.close();
+      errors.mockRestore();
     }
   });
 

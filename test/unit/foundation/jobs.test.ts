@@ -38,18 +38,21 @@ describe('JobManager', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  const profiled = { datasetId: 'ds_1', version: 'v1', optionsHash: 'h1', fromCache: false };
+  const trained = { runIds: ['run_1'], bestRunId: 'run_1' };
+
   it('emits progress events and ends succeeded with the result', async () => {
-    const jobId = jobs.start('count', null, async (job) => {
+    const jobId = jobs.start('profile', null, async (job) => {
       job.progress({ stage: 'counting', fraction: 0.25, message: 'A quarter' });
       job.progress({ stage: 'counting', fraction: 0.75, message: 'Three quarters' });
       // Out-of-range fractions are clamped rather than passed on.
       job.progress({ fraction: 7 });
-      return { counted: 42 };
+      return profiled;
     });
     const final = await jobs.wait(jobId);
     expect(final.state).toBe('succeeded');
     expect(final.fraction).toBe(1);
-    expect(final.result).toEqual({ counted: 42 });
+    expect(final.result).toEqual(profiled);
 
     const mine = events.filter((event) => event.id === jobId);
     expect(mine[0]?.state).toBe('queued');
@@ -68,11 +71,11 @@ describe('JobManager', () => {
   it('cancel stops a running job and records it as cancelled', async () => {
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const jobId = jobs.start('wait', null, async (job) => {
+    const jobId = jobs.start('train', null, async (job) => {
       started();
       await new Promise<void>((resolve) => job.signal.addEventListener('abort', () => resolve(), { once: true }));
       job.throwIfCancelled();
-      return 'should not get here';
+      return trained;
     });
     await running;
     expect(jobs.get(jobId).state).toBe('running');
@@ -88,9 +91,9 @@ describe('JobManager', () => {
   it('a job that ignores the signal but finishes after cancel is still cancelled', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const jobId = jobs.start('stubborn', null, async () => {
+    const jobId = jobs.start('train', null, async () => {
       await gate;
-      return 1;
+      return trained;
     });
     await Promise.resolve();
     jobs.cancel(jobId);
@@ -99,7 +102,7 @@ describe('JobManager', () => {
   });
 
   it('a throwing job is failed with its message', async () => {
-    const jobId = jobs.start('explode', null, async (job) => {
+    const jobId = jobs.start('import', null, async (job) => {
       job.progress({ stage: 'reading', fraction: 0.1 });
       throw new KilnError('bad_input', 'Row 12 has 3 fields, expected 4.');
     });
@@ -124,10 +127,11 @@ describe('JobManager', () => {
   it('a job left running in SQLite becomes interrupted when a new JobManager opens', async () => {
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    const jobId = jobs.start('long', null, async (job) => {
+    const jobId = jobs.start('train', null, async (job) => {
       started();
       await new Promise<void>((resolve) => job.signal.addEventListener('abort', () => resolve(), { once: true }));
       job.throwIfCancelled();
+      return trained;
     });
     await running;
     expect(storedState(db, jobId).state).toBe('running');

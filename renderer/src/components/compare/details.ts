@@ -1,8 +1,10 @@
 /**
- * Reads a run's `details` (the engine's evaluation of the validation split, see
- * main/engine/evaluate/types.ts) defensively: it crosses the wire as unknown,
- * and runs stored by older versions may lack parts of it.
+ * What the Compare charts draw from a run's `details`, the engine's evaluation
+ * of the validation split. `Run.details` is typed by its schema in
+ * shared/api/evaluation.ts and checked where the run is written, so this only
+ * picks out the chart series.
  */
+import type { ClassRanking, Evaluation, RunDetails } from '../../../../shared/api/evaluation.js';
 
 export interface Curve {
   x: number[];
@@ -33,70 +35,35 @@ export interface RegressionView {
 
 export type DetailsView = ClassificationView | RegressionView;
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function numbers(value: unknown): number[] | null {
-  if (!Array.isArray(value)) return null;
-  return value.every((entry) => typeof entry === 'number' && Number.isFinite(entry)) ? (value as number[]) : null;
+/** A curve with no points is no curve to draw. */
+function curve(x: number[], y: number[]): Curve | null {
+  return x.length > 0 ? { x, y } : null;
 }
 
-function strings(value: unknown): string[] | null {
-  if (!Array.isArray(value)) return null;
-  return value.every((entry) => typeof entry === 'string') ? (value as string[]) : null;
+function rankingView(ranking: ClassRanking): ClassRankingView {
+  return {
+    label: ranking.label,
+    auc: ranking.auc.value,
+    averagePrecision: ranking.averagePrecision.value,
+    roc: ranking.roc ? curve(ranking.roc.fpr, ranking.roc.tpr) : null,
+    pr: ranking.pr ? curve(ranking.pr.recall, ranking.pr.precision) : null,
+  };
 }
 
-function score(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (isObject(value) && typeof value.value === 'number') return value.value;
-  return null;
-}
-
-function curve(value: unknown, xKey: string, yKey: string): Curve | null {
-  if (!isObject(value)) return null;
-  const x = numbers(value[xKey]);
-  const y = numbers(value[yKey]);
-  return x && y && x.length === y.length && x.length > 0 ? { x, y } : null;
-}
-
-function confusion(value: unknown): ClassificationView['confusion'] {
-  if (!isObject(value)) return null;
-  const labels = strings(value.labels);
-  const rows = Array.isArray(value.counts) ? value.counts.map(numbers) : null;
-  if (!labels || !rows || rows.length !== labels.length) return null;
-  if (!rows.every((row): row is number[] => row !== null && row.length === labels.length)) return null;
-  return { labels, counts: rows };
-}
-
-/** The evaluation object itself, whether `details` is it or holds it under `validation`. */
-function evaluation(details: unknown): Json | null {
-  if (!isObject(details)) return null;
-  if (typeof details.task === 'string') return details;
-  if (isObject(details.validation) && typeof details.validation.task === 'string') return details.validation;
-  return null;
-}
-
-export function readDetails(details: unknown): DetailsView | null {
-  const found = evaluation(details);
-  if (!found) return null;
-  if (found.task === 'regression') {
-    const sample = isObject(found.residuals) && isObject(found.residuals.sample) ? found.residuals.sample : null;
-    const predicted = numbers(sample?.predicted);
-    const actual = numbers(sample?.actual);
-    const residual = numbers(sample?.residual);
-    if (!predicted || !actual || !residual || predicted.length !== residual.length) return null;
+function evaluationView(evaluation: Evaluation): DetailsView {
+  if (evaluation.task === 'regression') {
+    const { predicted, actual, residual } = evaluation.residuals.sample;
     return { task: 'regression', predicted, actual, residual };
   }
-  if (found.task !== 'binary' && found.task !== 'multiclass') return null;
-  const rankings = Array.isArray(found.rankings)
-    ? found.rankings.filter(isObject).map((ranking) => ({
-        label: typeof ranking.label === 'string' ? ranking.label : '',
-        auc: score(ranking.auc),
-        averagePrecision: score(ranking.averagePrecision),
-        roc: curve(ranking.roc, 'fpr', 'tpr'),
-        pr: curve(ranking.pr, 'recall', 'precision'),
-      }))
-    : [];
-  return { task: found.task, labels: strings(found.labels) ?? [], confusion: confusion(found.confusionMatrix), rankings };
+  return {
+    task: evaluation.task,
+    labels: evaluation.labels,
+    confusion: evaluation.confusionMatrix,
+    rankings: evaluation.rankings.map(rankingView),
+  };
+}
+
+/** The validation split's charts, or null for a run without them (still running, failed, or no validation split). */
+export function readDetails(details: RunDetails | null): DetailsView | null {
+  return details?.validation ? evaluationView(details.validation) : null;
 }
