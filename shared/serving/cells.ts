@@ -41,7 +41,6 @@ export function readTextCell(value: unknown, markers: ReadonlySet<string>): stri
 /** A cell as a message shows it: short, and quoted when it is text. */
 export function describeCell(value: unknown): string {
   if (value === null) return 'null';
-  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);

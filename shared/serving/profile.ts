@@ -3,7 +3,7 @@
  * which the server compares recent inputs against (GET /drift). The exporter
  * writes it in this form, into the ONNX metadata and into schema.json.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Share = z
   .number({ error: 'must be a share between 0 and 1' })

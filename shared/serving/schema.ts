@@ -7,7 +7,7 @@
  * column) and gives one normalised ServingSchema. A wrong field is refused
  * with a message naming it, rather than answering requests wrongly later.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InputType } from './cells.js';
 import { DEFAULT_MISSING_MARKERS } from './markers.js';
 import { KeyedProfile, keyedProfile, TrainingProfile } from './profile.js';
