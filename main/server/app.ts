@@ -508,7 +508,9 @@ export function createApp(services: Services): {
       const status = error instanceof HttpError ? error.status : 500;
       metrics.error(context.route, REASONS[status] ?? 'internal');
       if (status === 500) {
-        process.stderr.write(`error on ${request.method} ${context.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(
+          `error on ${request.method} ${context.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
       }
       if (response.headersSent) {
         response.destroy();

@@ -113,7 +113,12 @@ export class DriftMonitor {
           ring: new Ring(new Array<string>(this.window).fill('')),
         });
       } else {
-        this.features.push({ name: input.name, kind: input.type === 'number' ? 'numeric' : 'categorical', profile: undefined, ring: undefined });
+        this.features.push({
+          name: input.name,
+          kind: input.type === 'number' ? 'numeric' : 'categorical',
+          profile: undefined,
+          ring: undefined,
+        });
       }
     }
   }
@@ -121,7 +126,8 @@ export class DriftMonitor {
   add(batch: Batch): void {
     for (const feature of this.features) {
       if (feature.kind === 'numeric' && feature.ring) feature.ring.push(batch.columns.get(feature.name) as Float64Array, batch.rowCount);
-      else if (feature.kind === 'categorical' && feature.ring) feature.ring.push(batch.columns.get(feature.name) as string[], batch.rowCount);
+      else if (feature.kind === 'categorical' && feature.ring)
+        feature.ring.push(batch.columns.get(feature.name) as string[], batch.rowCount);
     }
     this.rowsSeen += batch.rowCount;
   }
@@ -212,7 +218,14 @@ export class DriftMonitor {
   report(): DriftReport {
     const features = this.features.map(
       (feature): FeatureReport =>
-        this.featureReport(feature) ?? { name: feature.name, kind: feature.kind, rows: 0, psi: null, verdict: 'no_training_profile', bins: [] },
+        this.featureReport(feature) ?? {
+          name: feature.name,
+          kind: feature.kind,
+          rows: 0,
+          psi: null,
+          verdict: 'no_training_profile',
+          bins: [],
+        },
     );
     features.sort((left, right) => (right.psi ?? -1) - (left.psi ?? -1));
     const rows = features.reduce((most, feature) => Math.max(most, feature.rows), 0);

@@ -22,8 +22,7 @@ const FLUSH_MS = 100;
 const FLUSH_BYTES = 64 * 1024;
 
 type ColumnSummary =
-  | { missing: number; min?: number; max?: number; mean?: number }
-  | { missing: number; top?: Record<string, number>; distinct?: number };
+  { missing: number; min?: number; max?: number; mean?: number } | { missing: number; top?: Record<string, number>; distinct?: number };
 
 /** A small picture of one column of a batch: enough to see what came in without logging every cell. */
 function summariseColumn(values: Column): ColumnSummary {

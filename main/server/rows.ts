@@ -133,7 +133,8 @@ export class BatchBuilder {
     const width = names.length;
     for (let row = 0; row < rowCount; row += 1) {
       const cells: unknown = data[row];
-      if (!Array.isArray(cells)) throw badRequest(`${what}.data row ${row} is ${describeCell(cells)}, expected an array of values`, { row });
+      if (!Array.isArray(cells))
+        throw badRequest(`${what}.data row ${row} is ${describeCell(cells)}, expected an array of values`, { row });
       if (cells.length !== width) {
         throw badRequest(`${what}.data row ${row} has ${cells.length} values for ${width} columns`, { row });
       }

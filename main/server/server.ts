@@ -131,9 +131,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       });
       // Keep-alive connections with no request in progress would hold close() open; busy ones close after their response.
       server.closeIdleConnections();
-      server.on('request', (_request, response: ServerResponse) =>
-        response.on('finish', () => server.closeIdleConnections()),
-      );
+      server.on('request', (_request, response: ServerResponse) => response.on('finish', () => server.closeIdleConnections()));
       const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
       idleSweep.unref();
       server.once('close', () => clearInterval(idleSweep));
