@@ -1,5 +1,6 @@
 /** How a CSV is read: sniffed settings, the user's overrides, the preview before import and the report after it. */
 import { z } from 'zod';
+import { DEFAULT_MISSING_MARKERS } from '../serving/markers.js';
 import { Id, method } from './method.js';
 
 /** A table cell as JSON (the same shape as core's JsonCell, kept here so core can import this file). */
@@ -21,8 +22,8 @@ export type ColumnType = z.infer<typeof ColumnType>;
 export const BadRowsMode = z.enum(['skip', 'stop']);
 export type BadRowsMode = z.infer<typeof BadRowsMode>;
 
-/** Cells that mean "missing" unless the user edits the list. Compared after trimming spaces. */
-export const defaultMissingMarkers: readonly string[] = ['', '?', 'NA', 'N/A', 'null', 'NULL'];
+/** Cells that mean "missing" unless the user edits the list: the serving rules' list (shared/serving/markers.ts), which bundles carry. */
+export const defaultMissingMarkers: readonly string[] = DEFAULT_MISSING_MARKERS;
 
 export const ImportOptions = z.object({
   delimiter: Delimiter.optional(),

@@ -6,6 +6,7 @@
  *   - the model server scoring 1-row and 100-row /invocations requests;
  *   - the model server at about half its single-row peak, for p99 there.
  * Prints a Markdown table: requests/s, p50, p99, the ratio to the bare server.
+ * It runs the built server, dist/server/server.mjs: `npm run build` first.
  *
  *   node test/bench/server-load.mjs [--bundle DIR] [--duration 5] [--rounds 3] [--connections 16]
  *
@@ -37,6 +38,12 @@ const duration = Number(option('duration', '5'));
 const rounds = Number(option('rounds', '3'));
 const connections = Number(option('connections', '16'));
 const bundleArgument = option('bundle', undefined);
+
+const serverEntry = join(root, 'dist', 'server', 'server.mjs');
+if (!existsSync(serverEntry)) {
+  console.error(`${serverEntry} is missing: run npm run build (build:server) first`);
+  process.exit(2);
+}
 
 if (spawnSync('wrk', ['--version']).error) {
   console.error('wrk is not installed: apt-get install -y wrk');
@@ -187,7 +194,7 @@ async function main() {
   const startedAt = performance.now();
   const model = await startProcess(
     serverCpu[0] ?? process.execPath,
-    [...serverCpu.slice(1), ...(pin ? [process.execPath] : []), join(root, 'resources', 'server', 'server.mjs'), bundle],
+    [...serverCpu.slice(1), ...(pin ? [process.execPath] : []), serverEntry, bundle],
     {
       PORT: '0',
       HOST: '127.0.0.1',

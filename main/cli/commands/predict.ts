@@ -1,9 +1,9 @@
 /**
  * `kiln predict <bundle|run-id> <file.csv> [--out preds.csv]`: scores a CSV
  * file without a server, with onnxruntime-node in this process on the
- * bundle's model.onnx. Cells are read by the server's rules (trimmed; the
- * schema's missing markers are missing; numbers must read as finite numbers),
- * so the answers are the server's answers.
+ * bundle's model.onnx. schema.json, the cells and the predictions file go
+ * through the serving rules the model server uses (shared/serving), so the
+ * answers are the server's answers.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,57 +12,51 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import Papa from 'papaparse';
 import { KilnError } from '../../../shared/errors.js';
+import { cellColumn, describeCell, expectedCell, type CellColumn } from '../../../shared/serving/cells.js';
+import { classifierLine, predictionsHeader } from '../../../shared/serving/csv.js';
+import { labelFromProbabilities } from '../../../shared/serving/labels.js';
+import { BundleSchemaError, parseBundleSchema, type ServingSchema } from '../../../shared/serving/schema.js';
 import { writeFileAtomic } from '../../engine/workspace/files.js';
 import { withEngine, type Command } from '../common.js';
 import { exportRun } from './export.js';
 
-interface SchemaInput {
-  name: string;
-  type: 'number' | 'string' | 'double' | 'float';
-}
-
-interface BundleSchemaFile {
-  task: 'binary' | 'multiclass' | 'regression';
-  classes?: string[];
-  inputs: SchemaInput[];
-  outputs?: { name: string; role: string }[];
-  missingMarkers?: string[];
-}
-
-const DEFAULT_MISSING_MARKERS = ['', '?', 'NA', 'N/A', 'null', 'NULL'];
 const BATCH_ROWS = 4096;
 
 export function isBundle(path: string): boolean {
   return existsSync(join(path, 'model.onnx')) && existsSync(join(path, 'schema.json'));
 }
 
-export async function readBundleSchema(bundle: string): Promise<BundleSchemaFile> {
-  const schema = JSON.parse(await readFile(join(bundle, 'schema.json'), 'utf8')) as BundleSchemaFile;
-  if (!Array.isArray(schema.inputs) || !['binary', 'multiclass', 'regression'].includes(schema.task)) {
-    throw new KilnError('bad_input', `${join(bundle, 'schema.json')} is not a Kiln bundle schema (no inputs or task).`, 'bundle');
+export async function readBundleSchema(bundle: string): Promise<ServingSchema> {
+  const path = join(bundle, 'schema.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch {
+    throw new KilnError('bad_input', `${path} is not a JSON file; export the run again.`, 'bundle');
   }
-  return schema;
-}
-
-/** The server's CSV cell (app.mjs csvCell), so predictions files read the same from either. */
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  try {
+    return parseBundleSchema(raw);
+  } catch (error) {
+    if (error instanceof BundleSchemaError)
+      throw new KilnError('bad_input', `${path} is not a Kiln bundle schema: ${error.message}`, 'bundle');
+    throw error;
+  }
 }
 
 export interface CsvColumns {
   rows: number;
-  feeds: Map<string, { type: 'number'; values: Float64Array } | { type: 'string'; values: string[] }>;
+  feeds: Map<string, CellColumn>;
 }
 
 /** A CSV with a header row into one column per schema input, by the server's rules; errors name the column and row. */
-export function csvToColumns(text: string, schema: BundleSchemaFile, file: string): CsvColumns {
+export function csvToColumns(text: string, schema: ServingSchema, file: string): CsvColumns {
   const parsed = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' });
   const fatal = parsed.errors.find((error) => error.type !== 'Delimiter');
   if (fatal) throw new KilnError('bad_input', `${file} could not be read at data row ${fatal.row ?? '?'}: ${fatal.message}`, 'file');
   const [header, ...data] = parsed.data;
   if (!header) throw new KilnError('bad_input', `${file} is empty; it needs a header row naming the columns.`, 'file');
   const names = header.map((name) => name.trim());
-  const markers = new Set(schema.missingMarkers ?? DEFAULT_MISSING_MARKERS);
+  const markers = new Set(schema.missingMarkers);
   const feeds: CsvColumns['feeds'] = new Map();
   data.forEach((cells, row) => {
     if (cells.length !== names.length) {
@@ -72,51 +66,36 @@ export function csvToColumns(text: string, schema: BundleSchemaFile, file: strin
   for (const input of schema.inputs) {
     const position = names.indexOf(input.name);
     if (position < 0) throw new KilnError('bad_input', `${file} has no column "${input.name}", which the model takes.`, input.name);
-    if (input.type === 'string') {
-      feeds.set(input.name, {
-        type: 'string',
-        values: data.map((cells) => {
-          const trimmed = (cells[position] ?? '').trim();
-          return markers.has(trimmed) ? '' : trimmed;
-        }),
-      });
-      continue;
-    }
-    const values = new Float64Array(data.length);
+    const column = cellColumn(input.type, data.length, markers);
     data.forEach((cells, row) => {
-      const trimmed = (cells[position] ?? '').trim();
-      if (trimmed === '' || markers.has(trimmed)) {
-        values[row] = Number.NaN;
-        return;
-      }
-      const parsedNumber = Number(trimmed);
-      if (!Number.isFinite(parsedNumber)) {
+      const cell = cells[position] ?? '';
+      if (!column.read(row, cell)) {
         throw new KilnError(
           'bad_input',
-          `${file}: column "${input.name}" expects a number, but data row ${row + 1} has ${JSON.stringify(trimmed)}.`,
+          `${file}: column "${input.name}" expects ${expectedCell(input.type)}, but data row ${row + 1} has ${describeCell(cell.trim())}.`,
           input.name,
         );
       }
-      values[row] = parsedNumber;
     });
-    feeds.set(input.name, { type: 'number', values });
+    feeds.set(input.name, column);
   }
   return { rows: data.length, feeds };
 }
 
-function outputName(schema: BundleSchemaFile, role: string, fallback: string): string {
-  return schema.outputs?.find((output) => output.role === role)?.name ?? fallback;
+function outputName(schema: ServingSchema, role: string): string | undefined {
+  return schema.outputs.find((output) => output.role === role)?.name;
 }
 
 /** Scores the columns with the bundle's model.onnx; returns the predictions CSV (the server's /predict CSV shape). */
-export async function predictCsv(bundle: string, schema: BundleSchemaFile, columns: CsvColumns): Promise<string> {
+export async function predictCsv(bundle: string, schema: ServingSchema, columns: CsvColumns): Promise<string> {
   const session = await ort.InferenceSession.create(join(bundle, 'model.onnx'));
   const classifier = schema.task !== 'regression';
-  const classes = schema.classes ?? [];
-  const lines = [(classifier ? ['prediction', ...classes.map((name) => `probability_${name}`)] : ['prediction']).map(csvCell).join(',')];
-  const labelName = outputName(schema, 'label', 'label');
-  const probabilitiesName = outputName(schema, 'probabilities', 'probabilities');
-  const valueName = outputName(schema, 'value', 'prediction');
+  const classes = schema.classes;
+  const lines = [predictionsHeader(classifier ? classes : null)];
+  const labelName = outputName(schema, 'label');
+  // BundleSchema requires these roles: probabilities for a classifier, value for a regression model.
+  const probabilitiesName = outputName(schema, 'probabilities') ?? '';
+  const valueName = outputName(schema, 'value') ?? '';
   try {
     for (let start = 0; start < columns.rows; start += BATCH_ROWS) {
       const end = Math.min(columns.rows, start + BATCH_ROWS);
@@ -132,24 +111,16 @@ export async function predictCsv(bundle: string, schema: BundleSchemaFile, colum
       }
       const results = await session.run(feeds);
       if (!classifier) {
-        const values = results[valueName]!.data as Float64Array;
+        const values = results[valueName]!.data as Float64Array | Float32Array;
         for (let row = 0; row < count; row++) lines.push(String(values[row]));
         continue;
       }
       const probabilities = results[probabilitiesName]!.data as Float64Array | Float32Array;
-      const labels = results[labelName]?.data as string[] | undefined;
+      const labels = labelName === undefined ? undefined : (results[labelName]?.data as string[] | undefined);
       const width = classes.length;
       for (let row = 0; row < count; row++) {
-        let label: string;
-        if (labels) label = String(labels[row]);
-        else {
-          let best = 0;
-          for (let k = 1; k < width; k++) if (probabilities[row * width + k]! > probabilities[row * width + best]!) best = k;
-          label = classes[best]!;
-        }
-        let line = csvCell(label);
-        for (let k = 0; k < width; k++) line += `,${probabilities[row * width + k]}`;
-        lines.push(line);
+        const label = labels ? String(labels[row]) : labelFromProbabilities(probabilities, row, classes, schema.threshold);
+        lines.push(classifierLine(label, probabilities, row * width, width));
       }
     }
   } finally {

@@ -1,7 +1,8 @@
 /**
  * A run becomes a bundle folder: model.onnx (the whole pipeline), schema.json
- * (resources/server/SCHEMA.md), the model server with the node_modules it
- * needs copied from Kiln's own install, a Dockerfile, a README and clients.
+ * (resources/server/SCHEMA.md), the model server (built from main/server into
+ * one file by `npm run build`) with the node_modules it needs copied from
+ * Kiln's own install, a Dockerfile, a README and clients.
  *
  * Nothing is written until the ONNX graph has matched the app's predictions
  * on every held-out row, and the folder is assembled under a temporary name
@@ -15,15 +16,16 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExportBundle } from '../../../shared/api/export.js';
-import { defaultMissingMarkers } from '../../../shared/api/importing.js';
 import type { ModelFamily, Run } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
-import { packageInfo, resourcesDir } from '../../paths.js';
+import { DEFAULT_MISSING_MARKERS } from '../../../shared/serving/markers.js';
+import type { TrainingProfile } from '../../../shared/serving/profile.js';
+import { BundleSchemaError, parseBundleSchema, type BundleSchemaFile, type ServingSchema } from '../../../shared/serving/schema.js';
+import { appRoot, packageInfo, resourcesDir } from '../../paths.js';
 import type { EngineContext } from '../context.js';
 import { CleanRepository } from '../data/cleanRepository.js';
-import { quoteIdent } from '../data/sql.js';
 import type { JobContext } from '../jobs/jobs.js';
-import { describeParquet, isNumericColumnType, parquetSource } from '../train/data/load.js';
+import { describeParquet, featureExpression, featureNumber, parquetSource } from '../train/data/load.js';
 import { RunRepository } from '../train/runs.js';
 import type { PreprocessingSpec } from '../train/types.js';
 import { clientFiles } from './clients.js';
@@ -37,26 +39,14 @@ import {
   OUTPUT_PROBABILITIES,
   type DatasetColumn,
 } from './onnx/pipeline.js';
-import { computeTrainingProfile, type TrainingProfile } from './onnx/profile.js';
+import { computeTrainingProfile } from './onnx/profile.js';
 import { DEFAULT_THRESHOLD } from './onnx/reference.js';
 import { rowsToRawColumns, type RawRow } from './onnx/rows.js';
 import { verifyExport } from './parity.js';
 
-/** What the model server reads beside model.onnx (resources/server/SCHEMA.md, format 1). */
-export interface BundleSchema {
-  formatVersion: 1;
-  name: string;
-  runId: string;
-  datasetVersion: string;
-  target: string;
-  task: PreprocessingSpec['task'];
-  classes?: string[];
-  threshold?: number;
-  inputs: { name: string; type: 'number' | 'string'; role: 'numeric' | 'categorical' }[];
-  outputs: { name: string; role: 'label' | 'probabilities' | 'value' }[];
-  missingMarkers: string[];
-  trainingProfile: TrainingProfile;
-}
+/** The model server as `npm run build` writes it (build:server), and the static files that go beside it. */
+export const SERVER_BUILD = join(appRoot, 'dist', 'server', 'server.mjs');
+const SERVER_STATIC_FILES = ['package.json', 'README.md', 'SCHEMA.md'];
 
 /** Held-out rows kept with the export for test requests. */
 const SAMPLE_ROWS = 5;
@@ -65,18 +55,6 @@ export const MAX_PARITY_ROWS = 200_000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const temporalTypes = /^(DATE|TIMESTAMP.*)$/i;
-const booleanTypes = /^BOOL(EAN)?$/i;
-
-/** The same reading of a feature as training's loader (load.ts), so both sides of the parity check see the values training saw. */
-function rawExpression(name: string, type: string, kind: 'numeric' | 'categorical'): string {
-  const column = quoteIdent(name);
-  if (kind === 'categorical') return `CAST(${column} AS VARCHAR)`;
-  if (isNumericColumnType(type) || booleanTypes.test(type)) return `CAST(${column} AS DOUBLE)`;
-  if (temporalTypes.test(type)) return `CAST(epoch(CAST(${column} AS TIMESTAMP)) AS DOUBLE)`;
-  throw new KilnError('bad_input', `${name} holds ${type}, which the model reads as a number; it cannot be exported as is.`, 'runId');
 }
 
 /** The spec's features of a split as raw rows (numbers, text, null for missing), in file order. */
@@ -97,15 +75,28 @@ export async function readRawRows(
       throw new KilnError('bad_input', `The run's split has no column ${JSON.stringify(feature.name)}, which the model takes.`, 'runId');
     }
   }
-  const select = features.map((feature) => rawExpression(feature.name, types.get(feature.name)!, feature.kind));
+  const select = features.map((feature) => {
+    const type = types.get(feature.name)!;
+    const expression = featureExpression(feature.name, type, feature.kind);
+    if (expression === undefined) {
+      throw new KilnError(
+        'bad_input',
+        `${feature.name} holds ${type}, which the model reads as a number; it cannot be exported as is.`,
+        'runId',
+      );
+    }
+    return expression;
+  });
   const reader = await connection.runAndReadAll(`SELECT ${select.join(', ')} FROM ${parquetSource(path)} LIMIT ${Math.floor(limit)}`);
   const rows = reader.getRows().map((values) => {
     const row: Record<string, string | number | null> = {};
     features.forEach((feature, index) => {
       const value = values[index];
       if (value === null || value === undefined) row[feature.name] = null;
-      else if (feature.kind === 'numeric') row[feature.name] = typeof value === 'number' ? value : Number(value);
-      else row[feature.name] = String(value);
+      else if (feature.kind === 'numeric') {
+        const number = featureNumber(value);
+        row[feature.name] = Number.isNaN(number) ? null : number;
+      } else row[feature.name] = String(value);
     });
     return row;
   });
@@ -132,7 +123,7 @@ export function bundleSchema(input: {
   missingMarkers: string[];
   profile: TrainingProfile;
   threshold: number;
-}): BundleSchema {
+}): BundleSchemaFile {
   const { spec } = input;
   const classifier = spec.task !== 'regression';
   return {
@@ -193,15 +184,31 @@ export async function readRunArtifacts(
   return { family, model: modelFile.model, spec: spec as unknown as PreprocessingSpec };
 }
 
+/**
+ * The schema as the server will read it: the exporter's schema goes through the
+ * server's own reader before it is written, so a bundle the server would refuse
+ * is never written.
+ */
+export function checkBundleSchema(file: BundleSchemaFile): ServingSchema {
+  try {
+    return parseBundleSchema(file);
+  } catch (error) {
+    if (error instanceof BundleSchemaError) {
+      throw new KilnError('internal', `Kiln built a schema.json the model server would refuse (${error.message}).`, 'runId');
+    }
+    throw error;
+  }
+}
+
 function missingMarkersOf(context: EngineContext, datasetId: string | null): string[] {
-  if (datasetId === null) return [...defaultMissingMarkers];
+  if (datasetId === null) return [...DEFAULT_MISSING_MARKERS];
   const row = context.workspace.db.prepare('SELECT import_json FROM datasets WHERE id = ?').get(datasetId) as
     { import_json: string | null } | undefined;
-  if (!row?.import_json) return [...defaultMissingMarkers];
+  if (!row?.import_json) return [...DEFAULT_MISSING_MARKERS];
   const report = JSON.parse(row.import_json) as { missing?: unknown };
   return Array.isArray(report.missing) && report.missing.every((marker) => typeof marker === 'string')
     ? (report.missing as string[])
-    : [...defaultMissingMarkers];
+    : [...DEFAULT_MISSING_MARKERS];
 }
 
 function datasetName(context: EngineContext, datasetId: string | null): string | null {
@@ -325,6 +332,12 @@ export async function createExport(
   const heldOutName = split.test ? 'test' : 'validation';
   const destination = resolve(input.outDir ?? join(context.workspace.artifactsDir, 'exports', run.id));
   const mode = await checkDestination(destination);
+  if (!existsSync(SERVER_BUILD)) {
+    throw new KilnError(
+      'internal',
+      `The model server is not built (${SERVER_BUILD} is missing), so a bundle cannot be written; run \`npm run build\` first.`,
+    );
+  }
 
   job.progress({ stage: 'reading', fraction: 0.02, message: `Reading the run's model and the ${heldOutName} split` });
   const { family, model, spec } = await readRunArtifacts(context.workspace.artifactsDir, run);
@@ -362,7 +375,7 @@ export async function createExport(
   job.throwIfCancelled();
 
   job.progress({ stage: 'writing', fraction: 0.6, message: `Writing the bundle to ${destination}` });
-  const schema = bundleSchema({
+  const schemaFile = bundleSchema({
     name: modelName(datasetName(context, run.datasetId)),
     run,
     spec,
@@ -371,18 +384,18 @@ export async function createExport(
     profile,
     threshold,
   });
+  const schema = checkBundleSchema(schemaFile);
   await mkdir(dirname(destination), { recursive: true });
   const temp = join(dirname(destination), `.${basename(destination)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await cp(join(resourcesDir, 'server'), temp, {
-      recursive: true,
-      filter: (source) => !/[\\/](node_modules|logs)([\\/]|$)/.test(source.slice(join(resourcesDir, 'server').length)),
-    });
-    // The bundle's README.md is the model's own; the server's stays beside it as SERVER.md.
-    await rename(join(temp, 'README.md'), join(temp, 'SERVER.md'));
-    await rm(join(temp, 'schema.example.json'), { force: true });
+    await mkdir(temp);
+    await cp(SERVER_BUILD, join(temp, 'server.mjs'));
+    for (const file of SERVER_STATIC_FILES) {
+      // The bundle's README.md is the model's own; the server's stays beside it as SERVER.md.
+      await cp(join(resourcesDir, 'server', file), join(temp, file === 'README.md' ? 'SERVER.md' : file));
+    }
     await writeFile(join(temp, 'model.onnx'), onnxBytes);
-    await writeFile(join(temp, 'schema.json'), JSON.stringify(schema, null, 2) + '\n');
+    await writeFile(join(temp, 'schema.json'), JSON.stringify(schemaFile, null, 2) + '\n');
     job.progress({ stage: 'writing', fraction: 0.7, message: 'Copying onnxruntime-node (Linux x64) and papaparse into the bundle' });
     await copyServerModules(temp);
     job.throwIfCancelled();

@@ -4,7 +4,7 @@
  * Python client that needs only the standard library, and a curl script.
  * Each one scores a CSV file in batches.
  */
-import type { BundleSchema } from './bundle.js';
+import type { ServingSchema } from '../../../shared/serving/schema.js';
 import { CONTAINER_PORT } from './dockerfile.js';
 import type { RawRow } from './onnx/rows.js';
 
@@ -22,7 +22,7 @@ function tsKey(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
 }
 
-function typescriptClient(schema: BundleSchema): string {
+function typescriptClient(schema: ServingSchema): string {
   const fields = schema.inputs
     .map(
       (input) =>
@@ -124,7 +124,7 @@ if (process.argv[1] && import.meta.url === new URL(\`file://\${process.argv[1]}\
 `;
 }
 
-function pythonClient(schema: BundleSchema): string {
+function pythonClient(schema: ServingSchema): string {
   return `#!/usr/bin/env python3
 """Client for the Kiln model "${schema.name}" (run ${schema.runId}); standard library only.
 
@@ -233,7 +233,7 @@ if __name__ == "__main__":
 `;
 }
 
-function scoreScript(schema: BundleSchema): string {
+function scoreScript(schema: ServingSchema): string {
   return `#!/usr/bin/env bash
 # Scores a CSV file against the Kiln model "${schema.name}" in batches, with curl:
 # POST /predict with text/csv, CSV back (prediction, then probability_<class> for classifiers).
@@ -277,7 +277,7 @@ done
 `;
 }
 
-function readme(schema: BundleSchema, examples: RawRow[]): string {
+function readme(schema: ServingSchema, examples: RawRow[]): string {
   const record = Object.fromEntries(schema.inputs.map((input) => [input.name, examples[0]?.[input.name] ?? null]));
   const second = Object.fromEntries(
     schema.inputs.map((input) => [input.name, examples[1]?.[input.name] ?? examples[0]?.[input.name] ?? null]),
@@ -367,13 +367,13 @@ Without a server, Kiln scores a file in-process: \`kiln predict <this folder> ro
 
 ## Server settings
 
-\`SERVER.md\` describes the server (\`server.mjs\` and \`lib/\`), its endpoints and its settings:
+\`SERVER.md\` describes the server (\`server.mjs\`, one file), its endpoints and its settings:
 \`PORT\`, \`HOST\`, \`MAX_BODY_BYTES\` (50 MB), \`LOG_DIR\`, \`DRIFT_WINDOW\` and more. In the image it listens on
 0.0.0.0:${CONTAINER_PORT} as uid 10001, and writes its prediction log under \`/tmp\` unless \`LOG_DIR\` names a writable volume.
 `;
 }
 
-export function clientFiles(schema: BundleSchema, examples: RawRow[]): GeneratedFile[] {
+export function clientFiles(schema: ServingSchema, examples: RawRow[]): GeneratedFile[] {
   return [
     { path: 'README.md', content: readme(schema, examples) },
     { path: 'client/kiln-client.ts', content: typescriptClient(schema) },

@@ -27,7 +27,6 @@ ARG KILN_BUILD=manual
 LABEL ai.kiln.build=\${KILN_BUILD}
 WORKDIR /app
 COPY package.json server.mjs ./
-COPY lib/ ./lib/
 COPY node_modules/ ./node_modules/
 COPY model.onnx schema.json ./
 

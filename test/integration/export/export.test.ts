@@ -77,7 +77,6 @@ describe('kiln export, predict and serve on adult', () => {
       'schema.json',
       'server.mjs',
       'package.json',
-      'lib/app.mjs',
       'Dockerfile',
       '.dockerignore',
       'README.md',

@@ -8,7 +8,7 @@
  * name. Regressor: the same linear score as one value.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 
@@ -240,10 +240,14 @@ export interface RunningServer {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export const SERVER_ENTRY = join(process.cwd(), 'resources', 'server', 'server.mjs');
+/** The model server as `npm run build` (build:server) bundles it from main/server. */
+export const SERVER_ENTRY = join(process.cwd(), 'dist', 'server', 'server.mjs');
 
-/** Spawns `node resources/server/server.mjs <bundle>` on a random port and waits for it to listen. */
+/** Spawns `node dist/server/server.mjs <bundle>` on a random port and waits for it to listen. */
 export function spawnServer(bundle: string, env: Record<string, string> = {}): Promise<RunningServer> {
+  if (!existsSync(SERVER_ENTRY)) {
+    return Promise.reject(new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` (build:server) before the server tests.`));
+  }
   const started = performance.now();
   const child = spawn(process.execPath, [SERVER_ENTRY, bundle], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },

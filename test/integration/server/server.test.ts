@@ -1,21 +1,39 @@
 /**
- * The model server (resources/server) as a real child process over real HTTP,
+ * The model server (main/server, built to dist/server/server.mjs) as a real child process over real HTTP,
  * scoring a real ONNX graph with onnxruntime: every endpoint and request
  * format, validation, metrics, drift, the prediction log and shutdown.
  */
-import { spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBundleSchema } from '../../../shared/serving/schema.js';
 import { CLASSES, TRAINING_PROFILE, expectedPositive, expectedScore, spawnServer, writeBundle, type RunningServer } from './fixture.js';
 
 const scratchDirs: string[] = [];
 afterAll(() => {
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Polls `probe` until it gives a value, or fails naming what it waited for once `timeoutMs` has passed. */
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A file's complete lines (the last one ended by its newline), or undefined while it does not exist yet. */
+function completeLines(path: string): string[] | undefined {
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n');
+  return end < 0 ? [] : text.slice(0, end).split('\n');
+}
 
 function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-server-'));
@@ -403,9 +421,11 @@ describe('model server: scoring', () => {
     const rows = sampleRows(9);
     await post(`${server.url}/predict`, rows);
     await post(`${server.url}/predict`, [{ age: 'x', workclass: 'Private' }]);
-    // The log is written after the answer; give the stream a moment to reach the disk.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const lines = readFileSync(join(logDir, 'predictions.log'), 'utf8').trim().split('\n');
+    // The log is written after the answer: wait for the refused request's line, the last one sent.
+    const lines = await waitFor('the refused request in the prediction log', () => {
+      const written = completeLines(join(logDir, 'predictions.log'));
+      return written?.at(-1)?.includes('"status":400') ? written : undefined;
+    });
     interface LogEntry {
       time: string;
       route: string;
@@ -506,7 +526,10 @@ describe('model server: prediction log rotation', () => {
       for (let index = 0; index < 60; index += 1) {
         expect((await post(`${server.url}/predict`, [{ age: 20 + index, workclass: 'Private' }])).status).toBe(200);
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The lines reach the disk after the answers: wait for the last request's line (age 79) in the live file.
+      await waitFor('the last request in predictions.log', () =>
+        completeLines(join(logDir, 'predictions.log'))?.at(-1)?.includes('"min":79') ? true : undefined,
+      );
       const files = readdirSync(logDir).sort();
       expect(files).toEqual(['predictions.log', 'predictions.log.1', 'predictions.log.2']);
       for (const file of files) {
@@ -619,19 +642,15 @@ describe('model server: other bundles', () => {
   });
 
   it("accepts SCHEMA.md's example and names the field of a bad schema", () => {
-    const check = (schema: unknown) =>
-      spawnSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `import { checkSchema } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'resources/server/lib/schema.mjs')).href)};
-           try { const s = checkSchema(JSON.parse(process.argv[1])); console.log('ok ' + s.inputs.map((i) => i.name + ':' + i.type).join(',')); }
-           catch (error) { console.log(error.message); }`,
-          JSON.stringify(schema),
-        ],
-        { encoding: 'utf8' },
-      ).stdout.trim();
+    // The server reads schema.json through the serving rules' BundleSchema (shared/serving/schema.ts).
+    const check = (schema: unknown) => {
+      try {
+        const parsed = parseBundleSchema(schema);
+        return `ok ${parsed.inputs.map((input) => `${input.name}:${input.type}`).join(',')}`;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
     const example = JSON.parse(readFileSync(join(process.cwd(), 'resources/server/schema.example.json'), 'utf8')) as Record<
       string,
       unknown
@@ -686,10 +705,18 @@ describe('model server: shutdown', () => {
       request.on('error', reject);
       // Half the body now, SIGTERM while the server waits for the rest, then the rest.
       request.write(body.slice(0, 100));
-      setTimeout(() => {
+      void (async () => {
+        // In flight: this request and the /metrics request that asks.
+        await waitFor('the half-sent request to be in flight', async () => {
+          const text = await (await fetch(`${server.url}/metrics`)).text();
+          return metricValue(text, 'kiln_requests_in_flight') >= 2 ? true : undefined;
+        });
         server.child.kill('SIGTERM');
-        setTimeout(() => request.end(body.slice(100)), 300);
-      }, 300);
+        await waitFor('the server to start shutting down', () =>
+          server.output().includes('SIGTERM, finishing in-flight requests') ? true : undefined,
+        );
+        request.end(body.slice(100));
+      })().catch(reject);
     });
     const { status, text } = await answer;
     expect(status).toBe(200);

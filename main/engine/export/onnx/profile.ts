@@ -6,47 +6,14 @@
  * "(other)". Missing values get a share of their own on both kinds, since a
  * rise in missing inputs is drift too.
  */
+import { binCount, numericBin } from '../../../../shared/serving/bins.js';
+import type { CategoricalProfile, NumericProfile, TrainingProfile } from '../../../../shared/serving/profile.js';
 import type { PreprocessingSpec, RawColumns } from '../../train/types.js';
 
-export interface NumericProfile {
-  name: string;
-  kind: 'numeric';
-  /** Inner cut points, ascending: bin b holds edges[b-1] < x <= edges[b]; the first and last bins are open. */
-  edges: number[];
-  /** Share of all training rows in each bin (edges.length + 1 of them). */
-  shares: number[];
-  missingShare: number;
-}
-
-export interface CategoricalProfile {
-  name: string;
-  kind: 'categorical';
-  levels: { value: string; share: number }[];
-  /** Rows whose value is outside the levels. */
-  otherShare: number;
-  missingShare: number;
-}
-
-export interface TrainingProfile {
-  version: 1;
-  rows: number;
-  features: (NumericProfile | CategoricalProfile)[];
-}
+export type { CategoricalProfile, NumericProfile, TrainingProfile };
 
 /** Ten bins match the usual PSI practice and keep each bin large enough to be stable. */
 export const DEFAULT_PROFILE_BINS = 10;
-
-/** The bin of a value under `edges`, by the rule NumericProfile states. */
-export function binOf(edges: readonly number[], value: number): number {
-  let low = 0;
-  let high = edges.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (value <= edges[middle]!) high = middle;
-    else low = middle + 1;
-  }
-  return low;
-}
 
 function numericProfile(name: string, values: Float64Array, bins: number): NumericProfile {
   const present = Float64Array.from(values.filter((value) => !Number.isNaN(value))).sort();
@@ -56,8 +23,8 @@ function numericProfile(name: string, values: Float64Array, bins: number): Numer
     // Heavy ties (a column of mostly zeros) give equal quantiles; one edge each keeps the bins distinct.
     if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge);
   }
-  const counts = new Float64Array(edges.length + 1);
-  for (const value of present) counts[binOf(edges, value)]! += 1;
+  const counts = new Float64Array(binCount(edges));
+  for (const value of present) counts[numericBin(edges, value)]! += 1;
   const total = values.length || 1;
   return {
     name,

@@ -1,9 +1,13 @@
 /**
  * Raw rows (objects keyed by column name, values as a CSV or JSON gives them)
  * turned into what the ONNX graph takes and what the app's encoders take.
- * Both sides read a cell the same way: a missing number is NaN, a missing
+ * Cells are read by the serving rules (shared/serving/cells.ts), the rules the
+ * model server reads requests by, so parity checks the reading the server does.
+ * The rows come from DuckDB with the import's missing markers already applied,
+ * so no marker list is needed here. A missing number is NaN; a missing
  * category is the empty string for the graph and null for the app.
  */
+import { describeCell, MISSING_TEXT, readNumberCell, readTextCell } from '../../../../shared/serving/cells.js';
 import { KilnError } from '../../../../shared/errors.js';
 import type { PreprocessingSpec, RawColumns } from '../../train/types.js';
 
@@ -11,26 +15,21 @@ export type RawCell = string | number | boolean | null | undefined;
 export type RawRow = Readonly<Record<string, RawCell>>;
 
 /** The graph's marker for a missing category: string tensors have no null. */
-export const MISSING_CATEGORY = '';
+export const MISSING_CATEGORY = MISSING_TEXT;
+
+const NO_MARKERS: ReadonlySet<string> = new Set();
 
 export function numericCell(value: RawCell, column: string, row: number): number {
-  if (value === null || value === undefined) return Number.NaN;
-  if (typeof value === 'number') return value;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  const text = value.trim();
-  if (text === '') return Number.NaN;
-  const parsed = Number(text);
-  if (Number.isNaN(parsed)) {
-    throw new KilnError('bad_input', `Row ${row + 1}: ${column} should be a number but holds ${JSON.stringify(value)}.`, column);
+  const number = readNumberCell(value, NO_MARKERS);
+  if (number === undefined) {
+    throw new KilnError('bad_input', `Row ${row + 1}: ${column} should be a number but holds ${describeCell(value)}.`, column);
   }
-  return parsed;
+  return number;
 }
 
-/** Numbers become text the way DuckDB casts them for a categorical column (13 → "13"). */
 export function categoricalCell(value: RawCell): string | null {
-  if (value === null || value === undefined) return null;
-  const text = typeof value === 'string' ? value.trim() : String(value);
-  return text === '' ? null : text;
+  const text = readTextCell(value, NO_MARKERS);
+  return text === undefined || text === MISSING_TEXT ? null : text;
 }
 
 function requireColumn(rows: readonly RawRow[], name: string): void {

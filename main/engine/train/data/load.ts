@@ -71,17 +71,24 @@ export function orderClasses(names: string[], task: Task, positiveClass: string 
   return names;
 }
 
-/** How a feature column is read: numbers as DOUBLE, categories as text. */
-function featureExpression(name: string, type: string, kind: 'numeric' | 'categorical'): string {
+/**
+ * How a feature column is read, for training and for the export alike (the
+ * export's parity rows and training profile must see the values training
+ * saw): numbers, booleans and dates as DOUBLE, categories as text. Undefined
+ * when the column's type cannot be read as a number; each caller says why in
+ * its own words.
+ */
+export function featureExpression(name: string, type: string, kind: 'numeric' | 'categorical'): string | undefined {
   const column = quoteIdent(name);
   if (kind === 'categorical') return `CAST(${column} AS VARCHAR)`;
   if (numericTypes.test(type) || booleanTypes.test(type)) return `CAST(${column} AS DOUBLE)`;
   if (temporalTypes.test(type)) return `CAST(epoch(CAST(${column} AS TIMESTAMP)) AS DOUBLE)`;
-  throw new KilnError(
-    'bad_input',
-    `${name} holds text (${type}), so it cannot be encoded as a number; encode it as categorical or convert it in the Clean step.`,
-    'features.features',
-  );
+  return undefined;
+}
+
+/** A value read by featureExpression as a number feature: Infinity cannot be standardised or binned, so it is missing, like NaN. */
+export function featureNumber(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : Number.NaN;
 }
 
 export interface LoadRequest {
@@ -137,7 +144,18 @@ export async function loadSplit(connection: DuckDBConnection, request: LoadReque
   const targetExpression = regression ? `CAST(${targetColumn} AS DOUBLE)` : `CAST(${targetColumn} AS VARCHAR)`;
   const select = [
     targetExpression,
-    ...included.map((feature) => featureExpression(feature.name, types.get(feature.name) ?? '', feature.encoding.kind)),
+    ...included.map((feature) => {
+      const type = types.get(feature.name) ?? '';
+      const expression = featureExpression(feature.name, type, feature.encoding.kind);
+      if (expression === undefined) {
+        throw new KilnError(
+          'bad_input',
+          `${feature.name} holds text (${type}), so it cannot be encoded as a number; encode it as categorical or convert it in the Clean step.`,
+          'features.features',
+        );
+      }
+      return expression;
+    }),
   ];
   const numeric = new Map<string, Float64Array>();
   const categorical = new Map<string, (string | null)[]>();
@@ -148,9 +166,7 @@ export async function loadSplit(connection: DuckDBConnection, request: LoadReque
       numeric.set(feature.name, values);
       sinks.push((vector, count, offset) => {
         for (let index = 0; index < count; index++) {
-          const value = vector.getItem(index);
-          // Infinity cannot be standardised or binned; it is treated as missing, like NaN.
-          values[offset + index] = typeof value === 'number' && Number.isFinite(value) ? value : Number.NaN;
+          values[offset + index] = featureNumber(vector.getItem(index));
         }
       });
     } else {

@@ -5,89 +5,59 @@
  * the row and what was wrong, because a 400 a client cannot act on is no better
  * than a 500.
  *
- * Text is trimmed and the schema's missing markers ('?', 'NA', ...) become
- * missing, as Kiln's import did to the training data, so a value means the same
- * here as it did when the model was fitted.
+ * Each cell is read by the serving rules (shared/serving/cells.ts): text is
+ * trimmed and the schema's missing markers become missing, as Kiln's import did
+ * to the training data, so a value means the same here as when the model was fitted.
  */
 import Papa from 'papaparse';
-import { badRequest } from './errors.mjs';
+import { cellColumn, describeCell, expectedCell } from '../../shared/serving/cells.js';
+import type { ServingInput, ServingSchema } from '../../shared/serving/schema.js';
+import { badRequest } from './errors.js';
 
-/**
- * @typedef {{ rowCount: number, columns: Map<string, Float64Array | string[]>, warnings: string[] }} Batch
- */
+export type Column = Float64Array | string[];
+
+export interface Batch {
+  rowCount: number;
+  columns: Map<string, Column>;
+  warnings: string[];
+}
+
+export const V2_NUMERIC_TYPES = ['FP64', 'FP32', 'FP16', 'INT64', 'INT32', 'INT16', 'INT8', 'UINT64', 'UINT32', 'UINT16', 'UINT8'];
 
 const MAX_NAMED_EXTRAS = 10;
 
-function describe(value) {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return String(value);
+type Setter = (row: number, value: unknown) => void;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export class BatchBuilder {
-  /**
-   * @param {import('./schema.mjs').Schema} schema
-   */
-  constructor(schema) {
+  private readonly inputs: readonly ServingInput[];
+  private readonly inputNames: Set<string>;
+  private readonly markers: ReadonlySet<string>;
+
+  constructor(schema: ServingSchema) {
     this.inputs = schema.inputs;
     this.inputNames = new Set(schema.inputs.map((input) => input.name));
     this.markers = new Set(schema.missingMarkers);
   }
 
   /** A typed column to fill, plus the function that checks and stores one cell into it. */
-  column(input, rowCount) {
-    const markers = this.markers;
-    const name = input.name;
-    if (input.type === 'number') {
-      const values = new Float64Array(rowCount);
-      const set = (row, value) => {
-        if (typeof value === 'number') {
-          values[row] = value;
-          return;
-        }
-        if (value === null || value === undefined) {
-          values[row] = NaN;
-          return;
-        }
-        if (typeof value === 'string') {
-          const trimmed = value.trim();
-          if (markers.has(trimmed) || trimmed === '') {
-            values[row] = NaN;
-            return;
-          }
-          const parsed = Number(trimmed);
-          if (Number.isFinite(parsed)) {
-            values[row] = parsed;
-            return;
-          }
-        }
-        throw badRequest(`column "${name}" expects a number, but row ${row} has ${describe(value)}`, { column: name, row });
-      };
-      return { values, set };
-    }
-    const values = new Array(rowCount);
-    const set = (row, value) => {
-      if (typeof value === 'string') {
-        const trimmed = value.trim();
-        values[row] = markers.has(trimmed) ? '' : trimmed;
-        return;
+  private column(input: ServingInput, rowCount: number): { values: Column; set: Setter } {
+    const column = cellColumn(input.type, rowCount, this.markers);
+    const set: Setter = (row, value) => {
+      if (!column.read(row, value)) {
+        throw badRequest(`column "${input.name}" expects ${expectedCell(input.type)}, but row ${row} has ${describeCell(value)}`, {
+          column: input.name,
+          row,
+        });
       }
-      if (value === null || value === undefined) {
-        values[row] = '';
-        return;
-      }
-      if (typeof value === 'number' || typeof value === 'boolean') {
-        values[row] = String(value);
-        return;
-      }
-      throw badRequest(`column "${name}" expects text, but row ${row} has ${describe(value)}`, { column: name, row });
     };
-    return { values, set };
+    return { values: column.values, set };
   }
 
-  warnExtras(extras, warnings) {
+  private warnExtras(extras: readonly string[], warnings: string[]): void {
     if (extras.length === 0) return;
     const named = extras
       .slice(0, MAX_NAMED_EXTRAS)
@@ -97,27 +67,27 @@ export class BatchBuilder {
     warnings.push(`ignored unknown columns: ${named}${more}`);
   }
 
-  checkRowCount(rowCount) {
+  private checkRowCount(rowCount: number): void {
     if (rowCount === 0) throw badRequest('the request has no rows to score');
   }
 
   /** `[{col: value, ...}, ...]`: dataframe_records, instances, /predict JSON. */
-  fromRecords(records, what = 'record') {
+  fromRecords(records: unknown, what = 'record'): Batch {
     if (!Array.isArray(records)) throw badRequest(`expected an array of ${what}s`);
     const rowCount = records.length;
     this.checkRowCount(rowCount);
-    const columns = new Map();
-    const setters = [];
+    const columns = new Map<string, Column>();
+    const setters: { name: string; set: Setter }[] = [];
     for (const input of this.inputs) {
       const { values, set } = this.column(input, rowCount);
       columns.set(input.name, values);
       setters.push({ name: input.name, set });
     }
-    const extras = new Set();
+    const extras = new Set<string>();
     for (let row = 0; row < rowCount; row += 1) {
-      const record = records[row];
-      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-        throw badRequest(`${what} ${row} is ${describe(record)}, expected an object of column values`, { row });
+      const record: unknown = records[row];
+      if (!isObject(record)) {
+        throw badRequest(`${what} ${row} is ${describeCell(record)}, expected an object of column values`, { row });
       }
       for (const { name, set } of setters) {
         const value = record[name];
@@ -131,30 +101,28 @@ export class BatchBuilder {
         for (const key of Object.keys(record)) if (!this.inputNames.has(key)) extras.add(key);
       }
     }
-    const warnings = [];
+    const warnings: string[] = [];
     this.warnExtras([...extras], warnings);
     return { rowCount, columns, warnings };
   }
 
   /** `{columns: [...], data: [[...], ...]}`: dataframe_split, and CSV after its header row. */
-  fromSplit(split, what = 'dataframe_split') {
-    if (typeof split !== 'object' || split === null || Array.isArray(split)) {
-      throw badRequest(`${what} must be an object with "columns" and "data"`);
-    }
+  fromSplit(split: unknown, what = 'dataframe_split'): Batch {
+    if (!isObject(split)) throw badRequest(`${what} must be an object with "columns" and "data"`);
     const { columns: names, data } = split;
-    if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) {
+    if (!Array.isArray(names) || !names.every((name): name is string => typeof name === 'string')) {
       throw badRequest(`${what}.columns must be an array of column names`);
     }
     if (!Array.isArray(data)) throw badRequest(`${what}.data must be an array of rows`);
     const rowCount = data.length;
     this.checkRowCount(rowCount);
-    const positions = new Map();
+    const positions = new Map<string, number>();
     names.forEach((name, index) => {
       if (positions.has(name)) throw badRequest(`column "${name}" appears twice in ${what}.columns`, { column: name });
       positions.set(name, index);
     });
-    const columns = new Map();
-    const setters = [];
+    const columns = new Map<string, Column>();
+    const setters: { position: number; set: Setter }[] = [];
     for (const input of this.inputs) {
       const position = positions.get(input.name);
       if (position === undefined) throw badRequest(`missing column "${input.name}" in ${what}.columns`, { column: input.name });
@@ -164,14 +132,15 @@ export class BatchBuilder {
     }
     const width = names.length;
     for (let row = 0; row < rowCount; row += 1) {
-      const cells = data[row];
-      if (!Array.isArray(cells)) throw badRequest(`${what}.data row ${row} is ${describe(cells)}, expected an array of values`, { row });
+      const cells: unknown = data[row];
+      if (!Array.isArray(cells))
+        throw badRequest(`${what}.data row ${row} is ${describeCell(cells)}, expected an array of values`, { row });
       if (cells.length !== width) {
         throw badRequest(`${what}.data row ${row} has ${cells.length} values for ${width} columns`, { row });
       }
       for (const { position, set } of setters) set(row, cells[position]);
     }
-    const warnings = [];
+    const warnings: string[] = [];
     this.warnExtras(
       names.filter((name) => !this.inputNames.has(name)),
       warnings,
@@ -180,13 +149,13 @@ export class BatchBuilder {
   }
 
   /** `{col: [values...], ...}`: MLflow's `inputs` (TF Serving's columnar format). */
-  fromColumnar(object, what = 'inputs') {
-    if (typeof object !== 'object' || object === null || Array.isArray(object)) {
+  fromColumnar(object: unknown, what = 'inputs'): Batch {
+    if (!isObject(object)) {
       throw badRequest(`${what} must be an object of columns (name → array of values) or an array of records`);
     }
     let rowCount = -1;
     let lengthFrom = '';
-    const columns = new Map();
+    const columns = new Map<string, Column>();
     for (const input of this.inputs) {
       const cells = object[input.name];
       if (cells === undefined) throw badRequest(`missing column "${input.name}" in ${what}`, { column: input.name });
@@ -202,7 +171,7 @@ export class BatchBuilder {
       for (let row = 0; row < rowCount; row += 1) set(row, cells[row]);
       columns.set(input.name, values);
     }
-    const warnings = [];
+    const warnings: string[] = [];
     this.warnExtras(
       Object.keys(object).filter((name) => !this.inputNames.has(name)),
       warnings,
@@ -211,8 +180,8 @@ export class BatchBuilder {
   }
 
   /** CSV text with a header row. */
-  fromCsv(text) {
-    const parsed = Papa.parse(text, { skipEmptyLines: 'greedy' });
+  fromCsv(text: string): Batch {
+    const parsed = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' });
     const fatal = parsed.errors.find((error) => error.type !== 'Delimiter');
     if (fatal) {
       const row = typeof fatal.row === 'number' ? fatal.row : undefined;
@@ -224,28 +193,29 @@ export class BatchBuilder {
   }
 
   /** KServe v2 named input tensors, one per column. */
-  fromV2Inputs(tensors) {
+  fromV2Inputs(tensors: unknown): Batch {
     if (!Array.isArray(tensors)) throw badRequest('"inputs" must be an array of tensors ({name, shape, datatype, data})');
-    const byName = new Map();
+    const byName = new Map<string, Record<string, unknown>>();
     for (const [index, tensor] of tensors.entries()) {
-      if (typeof tensor !== 'object' || tensor === null || typeof tensor.name !== 'string') {
+      if (!isObject(tensor) || typeof tensor.name !== 'string') {
         throw badRequest(`inputs[${index}] must be a tensor with a "name"`);
       }
       byName.set(tensor.name, tensor);
     }
-    const object = {};
+    const object: Record<string, unknown[]> = {};
     for (const input of this.inputs) {
       const tensor = byName.get(input.name);
       if (!tensor) throw badRequest(`missing input tensor "${input.name}"`, { column: input.name });
       const datatype = tensor.datatype;
       const expected = input.type === 'number' ? V2_NUMERIC_TYPES : ['BYTES'];
-      if (!expected.includes(datatype)) {
-        throw badRequest(`input tensor "${input.name}" must have datatype ${expected.join(' or ')}, not ${describe(datatype ?? null)}`, {
-          column: input.name,
-        });
+      if (typeof datatype !== 'string' || !expected.includes(datatype)) {
+        throw badRequest(
+          `input tensor "${input.name}" must have datatype ${expected.join(' or ')}, not ${describeCell(datatype ?? null)}`,
+          { column: input.name },
+        );
       }
-      const data =
-        Array.isArray(tensor.data) && tensor.data.length > 0 && Array.isArray(tensor.data[0]) ? tensor.data.flat(Infinity) : tensor.data;
+      const raw = tensor.data;
+      const data: unknown = Array.isArray(raw) && raw.length > 0 && Array.isArray(raw[0]) ? (raw as unknown[]).flat(Infinity) : raw;
       if (!Array.isArray(data)) throw badRequest(`input tensor "${input.name}" needs a "data" array`, { column: input.name });
       const shape = tensor.shape;
       if (!Array.isArray(shape) || shape.length === 0 || shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) {
@@ -268,5 +238,3 @@ export class BatchBuilder {
     return batch;
   }
 }
-
-export const V2_NUMERIC_TYPES = ['FP64', 'FP32', 'FP16', 'INT64', 'INT32', 'INT16', 'INT8', 'UINT64', 'UINT32', 'UINT16', 'UINT8'];

@@ -1,8 +1,8 @@
 /** Settings from the environment (and the bundle folder from argv), checked before anything loads. */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import process from 'node:process';
+import { fileURLToPath } from 'node:url';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -16,7 +16,25 @@ export const DEFAULTS = {
   shutdownTimeoutMs: 10_000,
 };
 
-function integer(env, name, fallback, { min, max }) {
+export interface ServerConfig {
+  bundle: string;
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  /** Undefined when LOG_DIR=off. */
+  logDir: string | undefined;
+  logDirExplicit: boolean;
+  logMaxBytes: number;
+  logFiles: number;
+  driftWindow: number;
+  driftMinRows: number;
+  threads: number;
+  shutdownTimeoutMs: number;
+}
+
+type Environment = Record<string, string | undefined>;
+
+function integer(env: Environment, name: string, fallback: number, { min, max }: { min: number; max: number }): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -30,16 +48,17 @@ function integer(env, name, fallback, { min, max }) {
  * The bundle folder: the first argument, else BUNDLE_DIR, else the folder holding this
  * server if model.onnx sits beside it (or one level up), else the working directory.
  */
-function bundleDir(argv, env) {
+function bundleDir(argv: readonly string[], env: Environment): string {
   if (argv[0]) return resolve(argv[0]);
   if (env.BUNDLE_DIR) return resolve(env.BUNDLE_DIR);
-  const serverDir = dirname(dirname(fileURLToPath(import.meta.url)));
+  // The server is built into one file, server.mjs, which a bundle holds at its top.
+  const serverDir = dirname(fileURLToPath(import.meta.url));
   if (existsSync(join(serverDir, 'model.onnx'))) return serverDir;
   if (existsSync(join(dirname(serverDir), 'model.onnx'))) return dirname(serverDir);
   return process.cwd();
 }
 
-export function readConfig(argv = process.argv.slice(2), env = process.env) {
+export function readConfig(argv: readonly string[] = process.argv.slice(2), env: Environment = process.env): ServerConfig {
   const bundle = bundleDir(argv, env);
   const logDir = env.LOG_DIR === undefined ? join(bundle, 'logs') : env.LOG_DIR;
   return {

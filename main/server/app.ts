@@ -3,18 +3,31 @@
  * request ends in `finish`, which records metrics, so counters and the latency
  * histogram see errors as well as successes.
  */
-import { clearTimeout, setTimeout } from 'node:timers';
-import { BatchBuilder } from './rows.mjs';
-import { HttpError, badRequest } from './errors.mjs';
-import { buildOpenApi } from './openapi.mjs';
-import { summariseInputs, summariseOutputs } from './predictionLog.mjs';
 import { Buffer } from 'node:buffer';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import process from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { classifierLine, predictionsHeader } from '../../shared/serving/csv.js';
+import type { ServingSchema } from '../../shared/serving/schema.js';
+import type { DriftMonitor } from './drift.js';
+import { badRequest, HttpError, messageOf } from './errors.js';
+import type { Metrics } from './metrics.js';
+import type { Model, Scores } from './model.js';
+import { buildOpenApi } from './openapi.js';
+import { summariseInputs, summariseOutputs, type PredictionLog } from './predictionLog.js';
+import { BatchBuilder, type Batch } from './rows.js';
 
-const MLFLOW_FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'];
+const MLFLOW_FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 /** ORT element types as the Open Inference Protocol names them. */
-const V2_DATATYPES = { float32: 'FP32', float64: 'FP64', int64: 'INT64', int32: 'INT32', string: 'BYTES', bool: 'BOOL' };
-const REASONS = {
+const V2_DATATYPES: Record<string, string> = {
+  float32: 'FP32',
+  float64: 'FP64',
+  int64: 'INT64',
+  int32: 'INT32',
+  string: 'BYTES',
+  bool: 'BOOL',
+};
+const REASONS: Record<number, string> = {
   400: 'bad_request',
   404: 'not_found',
   405: 'method_not_allowed',
@@ -23,33 +36,59 @@ const REASONS = {
   503: 'unavailable',
 };
 
-function formatBytes(bytes) {
+export interface Services {
+  schema: ServingSchema;
+  model: Model;
+  metrics: Metrics;
+  drift: DriftMonitor;
+  log: PredictionLog | undefined;
+  maxBodyBytes: number;
+  version: string;
+}
+
+interface RequestContext {
+  started: bigint;
+  /** The route template, for metrics and the log: never the raw URL. */
+  route: string;
+  path: string;
+}
+
+type Answer = (scores: Scores, batch: Batch) => void;
+
+interface V2Output {
+  name: string;
+  shape: number[];
+  datatype: string;
+  parameters?: Record<string, string>;
+  data: (string | number)[];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;
   if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KB`;
   return `${bytes} bytes`;
 }
 
 /** Header values must be printable ASCII; column names need not be. */
-function headerSafe(text) {
+function headerSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function csvCell(value) {
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-function mediaType(request) {
+function mediaType(request: IncomingMessage): string {
   const header = request.headers['content-type'];
-  return header ? header.split(';')[0].trim().toLowerCase() : '';
+  return header ? header.split(';')[0]!.trim().toLowerCase() : '';
 }
 
-function wantsCsv(request) {
+function wantsCsv(request: IncomingMessage): boolean {
   const accept = request.headers.accept ?? '';
   return accept.includes('text/csv');
 }
 
-function discardBody(request, cap) {
+function discardBody(request: IncomingMessage, cap: number): Promise<void> {
   return new Promise((resolve) => {
     let seen = 0;
     const timer = setTimeout(resolve, 15_000);
@@ -57,7 +96,7 @@ function discardBody(request, cap) {
       clearTimeout(timer);
       resolve();
     };
-    request.on('data', (chunk) => {
+    request.on('data', (chunk: Buffer) => {
       seen += chunk.length;
       if (seen > cap) finish();
     });
@@ -67,9 +106,9 @@ function discardBody(request, cap) {
   });
 }
 
-function readBody(request, limit) {
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const tooLarge = (size) =>
+    const tooLarge = (size: number) =>
       new HttpError(
         413,
         `the request body is ${size} bytes, over the limit of ${limit} bytes (${formatBytes(limit)}); send smaller batches or raise MAX_BODY_BYTES`,
@@ -79,10 +118,10 @@ function readBody(request, limit) {
       reject(tooLarge(declared));
       return;
     }
-    const chunks = [];
+    const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    request.on('data', (chunk) => {
+    request.on('data', (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
       if (size > limit) {
@@ -100,7 +139,7 @@ function readBody(request, limit) {
     request.on('end', () => {
       if (done) return;
       done = true;
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     // A client that goes away mid-body must not leave the request pending (it would hold up shutdown).
     const aborted = () => {
@@ -113,27 +152,19 @@ function readBody(request, limit) {
   });
 }
 
-function parseJson(body) {
+function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw badRequest('the request body is empty; send JSON');
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch (error) {
-    throw badRequest(`the body is not valid JSON: ${error.message}`);
+    throw badRequest(`the body is not valid JSON: ${messageOf(error)}`);
   }
 }
 
-/**
- * @param {{
- *   schema: import('./schema.mjs').Schema,
- *   model: import('./model.mjs').Model,
- *   metrics: import('./metrics.mjs').Metrics,
- *   drift: import('./drift.mjs').DriftMonitor,
- *   log: import('./predictionLog.mjs').PredictionLog | undefined,
- *   maxBodyBytes: number,
- *   version: string,
- * }} services
- */
-export function createApp(services) {
+export function createApp(services: Services): {
+  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+  state: { shuttingDown: boolean };
+} {
   const { schema, model, metrics, drift, log, maxBodyBytes } = services;
   const builder = new BatchBuilder(schema);
   const classifier = schema.task !== 'regression';
@@ -142,21 +173,21 @@ export function createApp(services) {
   const openApiText = JSON.stringify(buildOpenApi(schema, services.version));
   const state = { shuttingDown: false };
 
-  function batchFromMlflow(body) {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  function batchFromMlflow(body: unknown): Batch {
+    if (!isObject(body)) {
       throw badRequest(`the body must be a JSON object with one of ${MLFLOW_FORMATS.join(', ')}`);
     }
     const present = MLFLOW_FORMATS.filter((key) => Object.hasOwn(body, key));
-    if (present.length === 0) {
+    const format = present[0];
+    if (format === undefined) {
       const keys = Object.keys(body);
       throw badRequest(
         `the body needs one of ${MLFLOW_FORMATS.join(', ')} (MLflow scoring formats)${keys.length > 0 ? `; it has ${keys.map((key) => `"${key}"`).join(', ')}` : ''}`,
       );
     }
     if (present.length > 1) throw badRequest(`send one format at a time, not ${present.join(' and ')}`);
-    const format = present[0];
     const value = body[format];
-    let batch;
+    let batch: Batch;
     if (format === 'dataframe_split') batch = builder.fromSplit(value);
     else if (format === 'dataframe_records') batch = builder.fromRecords(value);
     else if (format === 'instances') {
@@ -166,14 +197,15 @@ export function createApp(services) {
       batch = builder.fromRecords(value, 'instance');
     } else batch = Array.isArray(value) ? builder.fromRecords(value, 'input') : builder.fromColumnar(value);
     const ignored = Object.keys(body).filter((key) => key !== format);
-    if (ignored.length > 0)
+    if (ignored.length > 0) {
       batch.warnings.push(`ignored fields: ${ignored.map((key) => `"${key}"`).join(', ')} (this model takes no params)`);
+    }
     return batch;
   }
 
-  function batchFromPredictJson(body) {
+  function batchFromPredictJson(body: unknown): Batch {
     if (Array.isArray(body)) return builder.fromRecords(body);
-    if (typeof body === 'object' && body !== null) {
+    if (isObject(body)) {
       const looksMlflow =
         MLFLOW_FORMATS.some((key) => Object.hasOwn(body, key)) && !schema.inputs.some((input) => Object.hasOwn(body, input.name));
       return looksMlflow ? batchFromMlflow(body) : builder.fromRecords([body]);
@@ -181,7 +213,7 @@ export function createApp(services) {
     throw badRequest('the body must be a JSON array of records, or one record');
   }
 
-  async function readBatch(request, fromJson) {
+  async function readBatch(request: IncomingMessage, fromJson: (body: unknown) => Batch): Promise<Batch> {
     const type = mediaType(request);
     if (type !== '' && type !== 'application/json' && type !== 'text/csv' && !type.endsWith('+json')) {
       throw new HttpError(415, `content type "${type}" is not accepted; send application/json or text/csv`);
@@ -191,41 +223,35 @@ export function createApp(services) {
     return fromJson(parseJson(body));
   }
 
-  function predictionsJson(scores) {
-    const predictions = new Array(scores.rowCount);
-    if (!classifier) {
+  function predictionsJson(scores: Scores): unknown[] {
+    const predictions = new Array<unknown>(scores.rowCount);
+    if (scores.kind === 'value') {
       for (let row = 0; row < scores.rowCount; row += 1) predictions[row] = scores.values[row];
       return predictions;
     }
     const width = classes.length;
     for (let row = 0; row < scores.rowCount; row += 1) {
-      const probabilities = {};
-      for (let column = 0; column < width; column += 1) probabilities[classes[column]] = scores.probabilities[row * width + column];
+      const probabilities: Record<string, number> = {};
+      for (let column = 0; column < width; column += 1) probabilities[classes[column]!] = scores.probabilities[row * width + column]!;
       predictions[row] = { label: scores.labels[row], probabilities };
     }
     return predictions;
   }
 
-  function predictionsCsv(scores) {
-    const header = classifier ? ['prediction', ...classes.map((name) => `probability_${name}`)] : ['prediction'];
-    const lines = [header.map(csvCell).join(',')];
+  function predictionsCsv(scores: Scores): string {
+    const lines = [predictionsHeader(classifier ? classes : null)];
     const width = classes.length;
     for (let row = 0; row < scores.rowCount; row += 1) {
-      if (!classifier) {
-        lines.push(String(scores.values[row]));
-        continue;
-      }
-      let line = csvCell(scores.labels[row]);
-      for (let column = 0; column < width; column += 1) line += `,${scores.probabilities[row * width + column]}`;
-      lines.push(line);
+      if (scores.kind === 'value') lines.push(String(scores.values[row]));
+      else lines.push(classifierLine(scores.labels[row]!, scores.probabilities, row * width, width));
     }
     return `${lines.join('\n')}\n`;
   }
 
-  function v2Outputs(scores, requested) {
+  function v2Outputs(scores: Scores, requested: unknown): V2Output[] {
     const rowCount = scores.rowCount;
-    const outputs = [];
-    if (classifier) {
+    const outputs: V2Output[] = [];
+    if (scores.kind === 'classes') {
       outputs.push({ name: 'label', shape: [rowCount], datatype: 'BYTES', data: scores.labels });
       outputs.push({
         name: 'probabilities',
@@ -243,7 +269,7 @@ export function createApp(services) {
       });
     }
     if (!Array.isArray(requested) || requested.length === 0) return outputs;
-    const names = requested.map((output) => output?.name);
+    const names = requested.map((output: unknown) => (isObject(output) ? output.name : undefined));
     const unknown = names.filter((name) => !outputs.some((output) => output.name === name));
     if (unknown.length > 0) {
       throw badRequest(
@@ -253,14 +279,14 @@ export function createApp(services) {
     return outputs.filter((output) => names.includes(output.name));
   }
 
-  function v2Metadata() {
-    const tensorType = (input) => (input.type === 'number' ? 'FP64' : 'BYTES');
-    const outputType = (name, fallback) => V2_DATATYPES[model.outputTypes.get(name)] ?? fallback;
+  function v2Metadata(): Record<string, unknown> {
+    const outputType = (name: string | undefined, fallback: string) =>
+      (name === undefined ? undefined : V2_DATATYPES[model.outputTypes.get(name) ?? '']) ?? fallback;
     return {
       name: schema.name,
       versions: schema.runId ? [schema.runId] : [],
       platform: 'onnxruntime_onnx',
-      inputs: schema.inputs.map((input) => ({ name: input.name, datatype: tensorType(input), shape: [-1] })),
+      inputs: schema.inputs.map((input) => ({ name: input.name, datatype: input.type === 'number' ? 'FP64' : 'BYTES', shape: [-1] })),
       outputs: classifier
         ? [
             { name: 'label', datatype: 'BYTES', shape: [-1] },
@@ -272,9 +298,9 @@ export function createApp(services) {
   }
 
   /** Scores a request and writes the log line; `answer` turns the scores into the response. */
-  async function score(request, response, context, fromJson, answer) {
+  async function score(request: IncomingMessage, context: RequestContext, fromJson: (body: unknown) => Batch, answer: Answer) {
     const started = context.started;
-    let batch;
+    let batch: Batch | undefined;
     try {
       batch = await readBatch(request, fromJson);
       const scores = await model.score(batch);
@@ -298,57 +324,58 @@ export function createApp(services) {
         status: error instanceof HttpError ? error.status : 500,
         rows: batch?.rowCount ?? 0,
         latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
-        error: error.message,
+        error: messageOf(error),
       });
       throw error;
     }
   }
 
-  function sendJson(response, status, value, warnings) {
+  function warningHeaders(headers: OutgoingHttpHeaders, warnings: readonly string[] | undefined): OutgoingHttpHeaders {
+    if (warnings && warnings.length > 0) headers['kiln-warnings'] = headerSafe(warnings.join('; '));
+    return headers;
+  }
+
+  function sendJson(response: ServerResponse, status: number, value: unknown, warnings?: readonly string[]): void {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
-    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
-    if (warnings && warnings.length > 0) headers['kiln-warnings'] = headerSafe(warnings.join('; '));
-    response.writeHead(status, headers);
+    response.writeHead(status, warningHeaders({ 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, warnings));
     response.end(text);
   }
 
-  function sendText(response, status, type, text, warnings) {
-    const headers = { 'content-type': type, 'content-length': Buffer.byteLength(text) };
-    if (warnings && warnings.length > 0) headers['kiln-warnings'] = headerSafe(warnings.join('; '));
-    response.writeHead(status, headers);
+  function sendText(response: ServerResponse, status: number, type: string, text: string, warnings?: readonly string[]): void {
+    response.writeHead(status, warningHeaders({ 'content-type': type, 'content-length': Buffer.byteLength(text) }, warnings));
     response.end(text);
   }
 
-  function answerPredictions(request, response) {
+  function answerPredictions(request: IncomingMessage, response: ServerResponse): Answer {
     return (scores, batch) => {
       if (wantsCsv(request)) {
         sendText(response, 200, 'text/csv; charset=utf-8', predictionsCsv(scores), batch.warnings);
         return;
       }
-      const body = { predictions: predictionsJson(scores) };
+      const body: { predictions: unknown[]; warnings?: string[] } = { predictions: predictionsJson(scores) };
       if (batch.warnings.length > 0) body.warnings = batch.warnings;
       sendJson(response, 200, body, batch.warnings);
     };
   }
 
-  function requireMethod(request, method) {
+  function requireMethod(request: IncomingMessage, method: 'GET' | 'POST'): void {
     if (request.method !== method && !(method === 'GET' && request.method === 'HEAD')) {
       throw new HttpError(405, `${request.method} is not allowed here; use ${method}`);
     }
   }
 
-  async function route(request, response, context) {
+  async function route(request: IncomingMessage, response: ServerResponse, context: RequestContext): Promise<void> {
     const path = context.path;
     if (path === '/invocations') {
       context.route = path;
       requireMethod(request, 'POST');
-      await score(request, response, context, batchFromMlflow, answerPredictions(request, response));
+      await score(request, context, batchFromMlflow, answerPredictions(request, response));
       return;
     }
     if (path === '/predict') {
       context.route = path;
       requireMethod(request, 'POST');
-      await score(request, response, context, batchFromPredictJson, answerPredictions(request, response));
+      await score(request, context, batchFromPredictJson, answerPredictions(request, response));
       return;
     }
     if (path === '/v2/health/live') {
@@ -371,7 +398,7 @@ export function createApp(services) {
     }
     if (path.startsWith('/v2/models/')) {
       const rest = path.slice('/v2/models/'.length);
-      const [name, action, ...more] = rest.split('/');
+      const [name = '', action, ...more] = rest.split('/');
       context.route = `/v2/models/{name}${action ? `/${action}` : ''}`;
       if (
         decodeURIComponent(name) !== schema.name ||
@@ -389,21 +416,19 @@ export function createApp(services) {
         sendJson(response, state.shuttingDown ? 503 : 200, { name: schema.name, ready: !state.shuttingDown });
       } else {
         requireMethod(request, 'POST');
-        let requestId;
-        let requested;
+        let requestId: unknown;
+        let requested: unknown;
         await score(
           request,
-          response,
           context,
           (body) => {
-            if (typeof body !== 'object' || body === null || Array.isArray(body))
-              throw badRequest('the body must be an object with "inputs"');
+            if (!isObject(body)) throw badRequest('the body must be an object with "inputs"');
             requestId = body.id;
             requested = body.outputs;
             return builder.fromV2Inputs(body.inputs);
           },
           (scores, batch) => {
-            const answer = { model_name: schema.name, outputs: v2Outputs(scores, requested) };
+            const answer: Record<string, unknown> = { model_name: schema.name, outputs: v2Outputs(scores, requested) };
             if (schema.runId) answer.model_version = schema.runId;
             if (requestId !== undefined) answer.id = requestId;
             if (batch.warnings.length > 0) answer.parameters = { warnings: batch.warnings.join('; ') };
@@ -454,38 +479,46 @@ export function createApp(services) {
     throw new HttpError(404, `no route ${path}; see /openapi.json`);
   }
 
-  function driftLines() {
+  function driftLines(): string[] {
     const lines = [
       '# HELP kiln_drift_psi Population stability index of recent inputs against training, by feature.',
       '# TYPE kiln_drift_psi gauge',
     ];
-    for (const { name, psi } of drift.psiByFeature())
+    for (const { name, psi } of drift.psiByFeature()) {
       lines.push(`kiln_drift_psi{feature="${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"} ${psi}`);
+    }
     return lines;
   }
 
-  async function handle(request, response) {
-    const context = { started: process.hrtime.bigint(), route: 'unmatched', path: '' };
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const context: RequestContext = { started: process.hrtime.bigint(), route: 'unmatched', path: '' };
     metrics.inFlight += 1;
     if (state.shuttingDown) response.setHeader('connection', 'close');
     response.on('finish', () => {
       metrics.inFlight -= 1;
       const seconds = Number(process.hrtime.bigint() - context.started) / 1e9;
-      metrics.observe(context.route, request.method, response.statusCode, seconds);
+      metrics.observe(context.route, request.method ?? '', response.statusCode, seconds);
     });
     try {
-      const queryAt = request.url.indexOf('?');
-      context.path = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
+      const url = request.url ?? '/';
+      const queryAt = url.indexOf('?');
+      context.path = queryAt === -1 ? url : url.slice(0, queryAt);
       await route(request, response, context);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
       metrics.error(context.route, REASONS[status] ?? 'internal');
-      if (status === 500) process.stderr.write(`error on ${request.method} ${context.path}: ${error.stack ?? error.message}\n`);
+      if (status === 500) {
+        process.stderr.write(
+          `error on ${request.method} ${context.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
+      }
       if (response.headersSent) {
         response.destroy();
         return;
       }
-      const body = { error: status === 500 ? `internal error: ${error.message}` : error.message };
+      const body: { error: string; column?: string; row?: number } = {
+        error: status === 500 ? `internal error: ${messageOf(error)}` : messageOf(error),
+      };
       if (error instanceof HttpError && error.column !== undefined) body.column = error.column;
       if (error instanceof HttpError && error.row !== undefined) body.row = error.row;
       if (status === 413) {

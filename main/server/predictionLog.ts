@@ -6,11 +6,14 @@
  * the old descriptor pointing at the renamed file, so lines still queued on the
  * old stream land in .1, in order, and nothing waits on the disk.
  */
-import { createWriteStream, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { clearTimeout, setTimeout } from 'node:timers';
 import { Buffer } from 'node:buffer';
+import { createWriteStream, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import process from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { messageOf } from './errors.js';
+import type { Batch, Column } from './rows.js';
+import type { Scores } from './model.js';
 
 const TOP_LEVELS = 5;
 /** Lines wait at most this long in memory before they are written... */
@@ -18,8 +21,11 @@ const FLUSH_MS = 100;
 /** ...or until this much has gathered. */
 const FLUSH_BYTES = 64 * 1024;
 
+type ColumnSummary =
+  { missing: number; min?: number; max?: number; mean?: number } | { missing: number; top?: Record<string, number>; distinct?: number };
+
 /** A small picture of one column of a batch: enough to see what came in without logging every cell. */
-function summariseColumn(values) {
+function summariseColumn(values: Column): ColumnSummary {
   const rows = values.length;
   if (values instanceof Float64Array) {
     let missing = 0;
@@ -27,7 +33,7 @@ function summariseColumn(values) {
     let max = -Infinity;
     let sum = 0;
     for (let row = 0; row < rows; row += 1) {
-      const value = values[row];
+      const value = values[row]!;
       if (Number.isNaN(value)) {
         missing += 1;
         continue;
@@ -39,11 +45,11 @@ function summariseColumn(values) {
     const present = rows - missing;
     return present === 0 ? { missing } : { missing, min, max, mean: sum / present };
   }
-  if (rows === 1) return values[0] === '' ? { missing: 1 } : { missing: 0, top: { [values[0]]: 1 } };
-  const counts = new Map();
+  if (rows === 1) return values[0] === '' ? { missing: 1 } : { missing: 0, top: { [values[0]!]: 1 } };
+  const counts = new Map<string, number>();
   let missing = 0;
   for (let row = 0; row < rows; row += 1) {
-    const value = values[row];
+    const value = values[row]!;
     if (value === '') missing += 1;
     else counts.set(value, (counts.get(value) ?? 0) + 1);
   }
@@ -51,14 +57,17 @@ function summariseColumn(values) {
   return { missing, distinct: counts.size, top: Object.fromEntries(top) };
 }
 
-export function summariseInputs(batch) {
-  const summary = {};
+export function summariseInputs(batch: Batch): Record<string, ColumnSummary> {
+  const summary: Record<string, ColumnSummary> = {};
   for (const [name, values] of batch.columns) summary[name] = summariseColumn(values);
   return summary;
 }
 
-export function summariseOutputs(scores, classes) {
-  if (scores.values) {
+export function summariseOutputs(
+  scores: Scores,
+  classes: readonly string[],
+): { min: number; max: number; mean: number } | { labels: Record<string, number>; meanProbability: Record<string, number> } {
+  if (scores.kind === 'value') {
     let min = Infinity;
     let max = -Infinity;
     let sum = 0;
@@ -69,37 +78,41 @@ export function summariseOutputs(scores, classes) {
     }
     return { min, max, mean: sum / scores.rowCount };
   }
-  const labels = {};
+  const labels: Record<string, number> = {};
   for (const label of scores.labels) labels[label] = (labels[label] ?? 0) + 1;
-  const meanProbability = {};
+  const meanProbability: Record<string, number> = {};
   const width = classes.length;
   classes.forEach((name, column) => {
     let sum = 0;
-    for (let row = 0; row < scores.rowCount; row += 1) sum += scores.probabilities[row * width + column];
+    for (let row = 0; row < scores.rowCount; row += 1) sum += scores.probabilities[row * width + column]!;
     meanProbability[name] = sum / scores.rowCount;
   });
   return { labels, meanProbability };
 }
 
 export class PredictionLog {
-  /**
-   * @param {{ dir: string, maxBytes: number, keep: number }} options
-   */
-  constructor(options) {
+  readonly dir: string;
+  readonly path: string;
+  private readonly maxBytes: number;
+  private readonly keep: number;
+  private bytes: number;
+  private failed = false;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stream: WriteStream;
+
+  constructor(options: { dir: string; maxBytes: number; keep: number }) {
     this.dir = options.dir;
     this.maxBytes = options.maxBytes;
     this.keep = options.keep;
     this.path = join(this.dir, 'predictions.log');
     mkdirSync(this.dir, { recursive: true });
     this.bytes = existsSync(this.path) ? statSync(this.path).size : 0;
-    this.failed = false;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.timer = undefined;
     this.stream = this.open();
   }
 
-  open() {
+  private open(): WriteStream {
     // Opened synchronously, so the file exists at once and a quick rotation always finds it to rename.
     const stream = createWriteStream(this.path, { fd: openSync(this.path, 'a') });
     stream.on('error', (error) => {
@@ -110,7 +123,7 @@ export class PredictionLog {
     return stream;
   }
 
-  rotate() {
+  private rotate(): void {
     const oldest = `${this.path}.${this.keep}`;
     if (existsSync(oldest)) rmSync(oldest, { force: true });
     for (let index = this.keep - 1; index >= 1; index -= 1) {
@@ -123,8 +136,7 @@ export class PredictionLog {
     this.bytes = 0;
   }
 
-  /** @param {object} entry */
-  write(entry) {
+  write(entry: object): void {
     const line = `${JSON.stringify(entry)}\n`;
     const size = Buffer.byteLength(line);
     if (this.bytes > 0 && this.bytes + size > this.maxBytes) {
@@ -132,7 +144,7 @@ export class PredictionLog {
       try {
         this.rotate();
       } catch (error) {
-        if (!this.failed) process.stderr.write(`prediction log: cannot rotate ${this.path}: ${error.message}\n`);
+        if (!this.failed) process.stderr.write(`prediction log: cannot rotate ${this.path}: ${messageOf(error)}\n`);
         this.failed = true;
       }
     }
@@ -144,7 +156,7 @@ export class PredictionLog {
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
-  flush() {
+  flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0) return;
@@ -153,7 +165,7 @@ export class PredictionLog {
     this.pendingBytes = 0;
   }
 
-  close() {
+  close(): Promise<void> {
     this.flush();
     return new Promise((resolve) => this.stream.end(resolve));
   }

@@ -1,6 +1,9 @@
 /** The OpenAPI 3.1 document, built from schema.json so it always describes the model actually loaded. */
+import type { ServingInput, ServingSchema } from '../../shared/serving/schema.js';
 
-function columnSchema(input) {
+type Json = Record<string, unknown>;
+
+function columnSchema(input: ServingInput): Json {
   return input.type === 'number'
     ? {
         type: ['number', 'string', 'null'],
@@ -9,15 +12,14 @@ function columnSchema(input) {
     : { type: ['string', 'number', 'boolean', 'null'], description: `${input.role} column; null or a missing marker means missing` };
 }
 
-function error(description) {
+function error(description: string): Json {
   return {
     description,
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   };
 }
 
-/** @param {import('./schema.mjs').Schema} schema */
-export function buildOpenApi(schema, version) {
+export function buildOpenApi(schema: ServingSchema, version: string): Json {
   const classifier = schema.task !== 'regression';
   const row = {
     type: 'object',
