@@ -83,11 +83,14 @@ export const KeyedCategoricalProfile = z.object(
 );
 export type KeyedCategoricalProfile = z.infer<typeof KeyedCategoricalProfile>;
 
-export const KeyedProfile = z.object({
-  rows: z.number().int().min(0).optional(),
-  numeric: z.record(z.string(), KeyedNumericProfile, { error: 'must be an object keyed by column' }).default({}),
-  categorical: z.record(z.string(), KeyedCategoricalProfile, { error: 'must be an object keyed by column' }).default({}),
-});
+export const KeyedProfile = z.object(
+  {
+    rows: z.number().int().min(0).optional(),
+    numeric: z.record(z.string(), KeyedNumericProfile, { error: 'must be an object keyed by column' }).default({}),
+    categorical: z.record(z.string(), KeyedCategoricalProfile, { error: 'must be an object keyed by column' }).default({}),
+  },
+  { error: 'must be an object' },
+);
 export type KeyedProfile = z.infer<typeof KeyedProfile>;
 
 /** The exporter's form in the server's form: the same numbers, keyed by column. */

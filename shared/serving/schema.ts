@@ -45,7 +45,11 @@ const Input = z.object(
   { error: 'must be an object with a name and a type' },
 );
 
-const Output = z.object({ name: z.string(), role: z.string() });
+const Output = z.object(
+  { name: z.string({ error: 'must be a string' }), role: z.string({ error: 'must be a string' }) },
+  { error: 'must be an object with a name and a role' },
+);
+const Strings = z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' });
 
 const Fields = z.object(
   {
@@ -61,15 +65,15 @@ const Fields = z.object(
     datasetVersion: z.string().catch(''),
     target: z.string().catch(''),
     task: z.enum(TASKS, { error: `must be one of ${TASKS.join(', ')}` }),
-    classes: z.array(z.string(), { error: 'must be an array of strings' }).optional(),
+    classes: Strings.nullish(),
     threshold: z
       .number({ error: 'must be a number between 0 and 1' })
       .gt(0, 'must be a number between 0 and 1')
       .lt(1, 'must be a number between 0 and 1')
-      .optional(),
+      .nullish(),
     inputs: z.array(Input, { error: 'must list at least one input column' }).min(1, 'must list at least one input column'),
-    outputs: z.array(Output, { error: 'must be an array of {name, role}' }).optional(),
-    missingMarkers: z.array(z.string(), { error: 'must be an array of strings' }).optional(),
+    outputs: z.array(Output, { error: 'must be an array of {name, role}' }).nullish(),
+    missingMarkers: Strings.nullish(),
     trainingProfile: z.unknown().optional(),
   },
   { error: 'must be a JSON object' },
@@ -84,7 +88,8 @@ function classifierOutputs(): ServingOutput[] {
 
 /** The profile in either form (SCHEMA.md), as the server keeps it; problems are added to `context` under trainingProfile. */
 function readProfile(raw: unknown, context: z.RefinementCtx): KeyedProfile | undefined {
-  if (raw === undefined) return { numeric: {}, categorical: {} };
+  // Absent (or null, as some writers spell absent): drift then reports no_training_profile.
+  if (raw === undefined || raw === null) return { numeric: {}, categorical: {} };
   const exporterForm = typeof raw === 'object' && raw !== null && Array.isArray((raw as { features?: unknown }).features);
   const parsed = exporterForm ? TrainingProfile.safeParse(raw) : KeyedProfile.safeParse(raw);
   if (!parsed.success) {

@@ -117,7 +117,7 @@ export function modelName(datasetName: string | null): string {
 
 export function bundleSchema(input: {
   name: string;
-  run: Run;
+  run: Pick<Run, 'id' | 'datasetVersion'>;
   spec: PreprocessingSpec;
   columns: DatasetColumn[];
   missingMarkers: string[];
