@@ -15,7 +15,7 @@ import { Id, method } from './method.js';
 import { ProfileJobResult } from './profile.js';
 import { TrainResult } from './train.js';
 
-/** The schema of each kind's result. Adding a kind of job is one line here. */
+/** The schema of each kind's result. A new kind is a line here and one in the union below; the compiler says if that one is missing. */
 export const jobResultSchemas = {
   import: ImportedDataset,
   profile: ProfileJobResult,
@@ -47,8 +47,8 @@ const jobFields = {
   updatedAt: z.string(),
 };
 
+/** A job of one kind; its result is null until it has succeeded. */
 function jobOf<K extends JobKind>(kind: K) {
-  /** Null until the job has succeeded. */
   // z.nullable(schema) keeps K's own schema in the type; schema.nullable() here would widen it to every kind's.
   return z.object({ ...jobFields, kind: z.literal(kind), result: z.nullable(jobResultSchemas[kind]) });
 }
@@ -67,7 +67,7 @@ export type Job = z.infer<typeof Job>;
 /** A job of one kind. */
 export type JobOf<K extends JobKind> = Extract<Job, { kind: K }>;
 
-// The union above must list every kind of jobResultSchemas, and nothing else.
+// Compiles only while the union above lists every kind of jobResultSchemas.
 type Missing = Exclude<JobKind, Job['kind']>;
 const everyKindListed: [Missing] extends [never] ? true : Missing = true;
 void everyKindListed;

@@ -1,6 +1,6 @@
 import { stat, access } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Dataset, HandlersFor, ImportOptions, ImportReport, Job } from '../../../shared/api.js';
+import type { HandlersFor, ImportOptions, Job } from '../../../shared/api.js';
 import type { coreMethods } from '../../../shared/api/core.js';
 import type { jobMethods } from '../../../shared/api/jobs.js';
 import { KilnError } from '../../../shared/errors.js';
@@ -12,8 +12,8 @@ import { quoteLiteral } from '../data/sql.js';
 import { toJsonCell } from '../data/values.js';
 import { samples } from '../samples.js';
 
-/** The Dataset a finished import job returns, with how it was read (bad rows, renames, notes, per-column counts). */
-export type ImportedDataset = Dataset & { importReport: ImportReport };
+/** The import job's result; its schema is in shared/ with the other job results. */
+export type { ImportedDataset } from '../../../shared/api.js';
 
 async function startImport(
   context: EngineContext,

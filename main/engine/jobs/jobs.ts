@@ -23,7 +23,8 @@ export type JobWork<T> = (context: JobContext) => Promise<T>;
 
 interface JobRow {
   id: string;
-  kind: JobKind;
+  /** A JobKind for every row this version writes; rows from other versions are checked when read. */
+  kind: string;
   project_id: string | null;
   state: JobState;
   stage: string;
@@ -35,14 +36,22 @@ interface JobRow {
   updated_at: string;
 }
 
-function rowToJob(row: JobRow): Job {
+/** The row as the contract's Job, or why it cannot be one (a row written by another version of Kiln). */
+function readRow(row: JobRow): Job | { problem: string } {
   const result: unknown = row.result_json === null ? null : JSON.parse(row.result_json);
   const parsed = Job.safeParse({ ...rowFields(row), result });
   if (parsed.success) return parsed.data;
-  // Only a result stored by an older version can fail here (new ones are checked when produced): the job stays listed, without it.
+  // A result stored by an older version may not fit today's schema (new ones are checked when produced): the job stays, without it.
   const withoutResult = Job.safeParse({ ...rowFields(row), result: null });
   if (withoutResult.success) return withoutResult.data;
-  throw new KilnError('internal', `The job ${row.id} is stored in a form this version cannot read (${describeIssues(parsed.error)}).`);
+  return { problem: describeIssues(parsed.error) };
+}
+
+function rowToJob(row: JobRow): Job {
+  const read = readRow(row);
+  if ('problem' in read)
+    throw new KilnError('internal', `The job ${row.id} is stored in a form this version cannot read (${read.problem}).`);
+  return read;
 }
 
 function rowFields(row: JobRow) {
@@ -172,7 +181,11 @@ export class JobManager {
         ? this.db.prepare('SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?').all(limit)
         : this.db.prepare('SELECT * FROM jobs WHERE project_id = ? ORDER BY created_at DESC LIMIT ?').all(projectId, limit)
     ) as JobRow[];
-    return rows.map(rowToJob);
+    // A job of a kind this version does not know is left out of the list rather than failing it.
+    return rows.flatMap((row) => {
+      const read = readRow(row);
+      return 'problem' in read ? [] : [read];
+    });
   }
 
   cancel(jobId: string): Job {
@@ -196,7 +209,10 @@ export class JobManager {
   private progress(jobId: string, update: JobProgress): void {
     const changes: Partial<JobRow> = {};
     if (update.stage !== undefined) changes.stage = update.stage;
-    if (update.fraction !== undefined) changes.fraction = update.fraction === null ? null : Math.min(1, Math.max(0, update.fraction));
+    if (update.fraction !== undefined) {
+      // A fraction computed from an empty total (0 / 0) means "not known", not a broken job.
+      changes.fraction = update.fraction === null || Number.isNaN(update.fraction) ? null : Math.min(1, Math.max(0, update.fraction));
+    }
     if (update.message !== undefined) changes.message = update.message;
     this.update(jobId, changes, false);
   }

@@ -118,6 +118,24 @@ describe('job kinds and their results', () => {
     expect(job).toMatchObject({ id: 'job_old', kind: 'profile', state: 'succeeded', result: null });
     expect(jobs.list().map((listed) => listed.id)).toContain('job_old');
   });
+
+  it('a stored job of a kind this version does not know is left out of the list, and get says it cannot read it', () => {
+    db.prepare(
+      `INSERT INTO jobs (id, kind, project_id, state, stage, fraction, message, created_at, updated_at)
+       VALUES ('job_alien', 'retrain', NULL, 'succeeded', 'done', 1, '', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+    ).run();
+    expect(jobs.list().map((listed) => listed.id)).not.toContain('job_alien');
+    expect(() => jobs.get('job_alien')).toThrow(/job_alien is stored in a form this version cannot read \(kind/);
+  });
+
+  it('a progress fraction of 0 / 0 reads as unknown instead of breaking the job', async () => {
+    const jobId = jobs.start('train', null, async (job) => {
+      job.progress({ stage: 'counting', fraction: 0 / 0 });
+      return { runIds: [], bestRunId: null };
+    });
+    expect((await jobs.wait(jobId)).state).toBe('succeeded');
+    expect(events.find((event) => event.id === jobId && event.stage === 'counting')?.fraction).toBeNull();
+  });
 });
 
 const baseJob = {
