@@ -4,7 +4,7 @@ import { ExportBundle, exportMethods, type ContainerInfo, type DockerStatus, typ
 import type { Run } from '../../../shared/api/train.js';
 import type { KilnEvent } from '../../../shared/events.js';
 import { api } from '../api/transport.js';
-import { bestRun } from '../components/train/format.js';
+import { bestRun } from '../runs/ranking.js';
 import { isJobActive } from './train.js';
 
 /** Where each failure is shown: beside the part of the step that failed. */

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Run } from '../../../shared/api/train.js';
 import { api } from '../api/transport.js';
-import { bestRun, higherIsBetter } from '../components/train/format.js';
+import { bestRun, higherIsBetter } from '../runs/ranking.js';
 
 /** A column the runs table sorts by: a validation metric by name, or one of the run's own fields. */
 export type SortKey = { kind: 'metric'; name: string } | { kind: 'field'; name: 'startedAt' | 'durationMs' | 'model' };

@@ -1,6 +1,9 @@
 /** How runs, models and metrics read in the Train and Compare steps. */
 import type { ModelChoice, ModelFamily, Run, Task } from '../../../../shared/api/train.js';
 
+// Ranking lives outside components so the stores can use it; the components keep importing it from here.
+export { bestRun, higherIsBetter, mainMetric } from '../../runs/ranking.js';
+
 export const modelTitles: Record<ModelChoice, string> = {
   auto: 'Auto',
   gbdt: 'Gradient-boosted trees',
@@ -32,12 +35,6 @@ const metricTitles: Record<string, string> = {
 
 export function metricTitle(name: string): string {
   return metricTitles[name] ?? name;
-}
-
-const lowerIsBetter = new Set(['rmse', 'mae', 'mape', 'logloss', 'loss']);
-
-export function higherIsBetter(metricName: string): boolean {
-  return !lowerIsBetter.has(metricName);
 }
 
 export function formatMetric(value: number | null | undefined): string {
@@ -76,28 +73,6 @@ export function formatStarted(iso: string): string {
   // Today's runs need only the time; older ones the day as well.
   if (date.toDateString() === new Date().toDateString()) return time;
   return `${date.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })} ${time}`;
-}
-
-/** The run's validation score on its own headline metric, or null while it has none. */
-export function mainMetric(run: Run): number | null {
-  return run.metrics.validation?.[run.metricName] ?? null;
-}
-
-/** The best finished run by its validation metric; runs of different metrics are not compared. */
-export function bestRun(runs: Run[]): Run | null {
-  let best: Run | null = null;
-  for (const run of runs) {
-    const score = mainMetric(run);
-    if (run.status !== 'succeeded' || score === null) continue;
-    const bestScore = best ? mainMetric(best) : null;
-    if (!best || bestScore === null) {
-      best = run;
-      continue;
-    }
-    if (run.metricName !== best.metricName) continue;
-    if (higherIsBetter(run.metricName) ? score > bestScore : score < bestScore) best = run;
-  }
-  return best;
 }
 
 export const statusTitles: Record<Run['status'], string> = {
