@@ -82,6 +82,8 @@ describeInChromium('Export in Chromium', { failureScreenshot: 'export-failure.pn
     await page.getByRole('heading', { name: 'Export', level: 2 }).waitFor();
     // The best finished run is chosen, with its model and test metrics.
     const runSelect = page.getByLabel('Run to export');
+    // The step's heading can show before its runs have loaded: wait for them, then count.
+    await runSelect.locator('option').first().waitFor({ state: 'attached' });
     expect(await runSelect.locator('option').count()).toBe(1);
     expect(await runSelect.locator('option').first().innerText()).toMatch(/Gradient-boosted trees · AUC 0\.\d{4}.*best/);
     const metrics = page.locator('dl[aria-label="Test metrics"]');
@@ -171,11 +173,11 @@ describeInChromium('Export in Chromium', { failureScreenshot: 'export-failure.pn
       .poll(
         async () => {
           if ((await response.count()) > 0) return true;
+          // A try that failed (the server still starting) enables the button again; the poll's interval paces the retries.
           if (await send.isEnabled()) await send.click();
-          await page.waitForTimeout(1000);
           return (await response.count()) > 0;
         },
-        { timeout: 30_000, interval: 500 },
+        { timeout: 30_000, interval: 1000 },
       )
       .toBe(true);
     const answer = JSON.parse(await response.innerText()) as { predictions?: { label?: string; probabilities?: Record<string, number> }[] };
