@@ -13,7 +13,11 @@ import { profileHandlers } from './handlers/profile.js';
 import { trainHandlers } from './handlers/train.js';
 import { exportHandlers } from './handlers/export.js';
 import { JobManager } from './jobs/jobs.js';
-import { DatasetRepository, ProjectRepository } from './workspace/repositories.js';
+import { CleanRepository } from './data/cleanRepository.js';
+import { ProfileStore } from './data/profileStore.js';
+import { ExportRepository } from './export/exports.js';
+import { RunRepository } from './train/runs.js';
+import { DatasetRepository, DatasetVersionRepository, ProjectRepository } from './workspace/repositories.js';
 import { openWorkspace, type Workspace } from './workspace/workspace.js';
 
 export interface EngineOptions {
@@ -39,12 +43,20 @@ export class Engine {
     this.workspace = openWorkspace(options.home);
     this.duck = new DuckPool(this.workspace.tmpDir);
     this.jobs = new JobManager(this.workspace.db, (job) => this.emit({ type: 'job.updated', job }));
+    const { db } = this.workspace;
+    const projects = new ProjectRepository(db);
+    const versions = new DatasetVersionRepository(db);
     this.context = {
       home: options.home,
       shell: options.shell,
       workspace: this.workspace,
-      projects: new ProjectRepository(this.workspace.db),
-      datasets: new DatasetRepository(this.workspace.db),
+      projects,
+      datasets: new DatasetRepository(db, versions, projects),
+      versions,
+      clean: new CleanRepository(db, versions, projects),
+      profiles: new ProfileStore(db),
+      runs: new RunRepository(db),
+      exports: new ExportRepository(db),
       duck: this.duck,
       jobs: this.jobs,
       emit: (event) => this.emit(event),

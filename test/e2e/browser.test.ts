@@ -1,32 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { adultCsv } from '../helpers/engine.js';
-import {
-  artifactPath,
-  chromiumInstalled,
-  chromiumPath,
-  e2eRequired,
-  launchChromium,
-  startServedKiln,
-  type Browser,
-  type ServedKiln,
-} from './helpers.js';
-
-const haveChromium = chromiumInstalled();
-const missingMessage = `Chromium e2e: ${chromiumPath} is missing. Install it with \`apt-get install -y chromium\`.`;
-
-if (!haveChromium) {
-  if (e2eRequired) {
-    describe('browser mode in Chromium', () => {
-      it('needs Debian Chromium', () => {
-        throw new Error(`${missingMessage} CI or KILN_REQUIRE_E2E is set, so the e2e test may not be skipped.`);
-      });
-    });
-  } else {
-    console.warn(`${missingMessage} Skipping the browser e2e test (set KILN_REQUIRE_E2E=1 to make this a failure).`);
-  }
-}
+import { artifactPath, describeInChromium, type ServedKiln } from './helpers.js';
 
 /** The page's own globals, typed only as far as these tests use them (the project compiles without DOM types). */
 interface BrowserGlobals {
@@ -65,28 +41,17 @@ async function expectAdultRows(page: Page): Promise<void> {
   expect(headers[2]).toMatch(/^workclass/);
 }
 
-describe.skipIf(!haveChromium)('browser mode in Chromium', () => {
+describeInChromium('browser mode in Chromium', { failureScreenshot: 'browser-failure.png' }, (kiln) => {
   let served: ServedKiln;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    served = await startServedKiln();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+  const { pageErrors } = kiln;
+  beforeAll(() => {
+    ({ served, page } = kiln);
   });
 
   it('opens the printed URL, keeps the token out of the address bar and shows the home screen', async () => {
     expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
-    await page.goto(served.url);
+    await kiln.open();
     await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
     await page.getByText('No projects yet').waitFor();
     expect(page.url()).not.toContain(served.token);

@@ -7,36 +7,13 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import {
-  artifactPath,
-  chromiumInstalled,
-  chromiumPath,
-  e2eRequired,
-  launchChromium,
-  startServedKiln,
-  type Browser,
-  type ServedKiln,
-} from './helpers.js';
+import { artifactPath, describeInChromium, type ServedKiln } from './helpers.js';
 
 const run = promisify(execFile);
-const haveChromium = chromiumInstalled();
-const missingMessage = `Chromium e2e: ${chromiumPath} is missing. Install it with \`apt-get install -y chromium\`.`;
 const dockerRequired = Boolean(process.env.KILN_REQUIRE_DOCKER);
 const testBaseImage = process.env.KILN_TEST_BASE_IMAGE?.trim() ?? '';
-
-if (!haveChromium) {
-  if (e2eRequired) {
-    describe('Export in Chromium', () => {
-      it('needs Debian Chromium', () => {
-        throw new Error(`${missingMessage} CI or KILN_REQUIRE_E2E is set, so the e2e test may not be skipped.`);
-      });
-    });
-  } else {
-    console.warn(`${missingMessage} Skipping the Export e2e test (set KILN_REQUIRE_E2E=1 to make this a failure).`);
-  }
-}
 
 async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
   const current = await page.locator('html').getAttribute('data-theme');
@@ -58,37 +35,25 @@ async function freePort(): Promise<number> {
   });
 }
 
-describe.skipIf(!haveChromium)('Export in Chromium', () => {
+describeInChromium('Export in Chromium', { failureScreenshot: 'export-failure.png', fullPage: true }, (kiln) => {
   let served: ServedKiln;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  const { pageErrors } = kiln;
+  beforeAll(() => {
+    ({ served, page } = kiln);
+  });
   /** What the Docker part made, removed at the end even when a step failed. */
   let containerId: string | null = null;
   let imageTag: string | null = null;
 
-  beforeAll(async () => {
-    served = await startServedKiln();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-  });
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page)
-      await page.screenshot({ path: await artifactPath('export-failure.png'), fullPage: true }).catch(() => undefined);
-  });
-
+  // Runs before the fixture stops the host and the browser.
   afterAll(async () => {
     if (containerId) await run('docker', ['rm', '-f', containerId]).catch(() => undefined);
     if (imageTag) await run('docker', ['rmi', '-f', imageTag]).catch(() => undefined);
-    await browser?.close();
-    await served?.stop();
   });
 
   it('trains a GBDT on the adult sample', async () => {
-    await page.goto(served.url);
+    await kiln.open();
     await page.getByLabel('Project name').fill('Census export');
     await page.getByRole('button', { name: 'New project' }).click();
     await page.getByRole('heading', { name: 'Import', level: 2 }).waitFor();
@@ -117,6 +82,8 @@ describe.skipIf(!haveChromium)('Export in Chromium', () => {
     await page.getByRole('heading', { name: 'Export', level: 2 }).waitFor();
     // The best finished run is chosen, with its model and test metrics.
     const runSelect = page.getByLabel('Run to export');
+    // The step's heading can show before its runs have loaded: wait for them, then count.
+    await runSelect.locator('option').first().waitFor({ state: 'attached' });
     expect(await runSelect.locator('option').count()).toBe(1);
     expect(await runSelect.locator('option').first().innerText()).toMatch(/Gradient-boosted trees · AUC 0\.\d{4}.*best/);
     const metrics = page.locator('dl[aria-label="Test metrics"]');
@@ -206,11 +173,11 @@ describe.skipIf(!haveChromium)('Export in Chromium', () => {
       .poll(
         async () => {
           if ((await response.count()) > 0) return true;
+          // A try that failed (the server still starting) enables the button again; the poll's interval paces the retries.
           if (await send.isEnabled()) await send.click();
-          await page.waitForTimeout(1000);
           return (await response.count()) > 0;
         },
-        { timeout: 30_000, interval: 500 },
+        { timeout: 30_000, interval: 1000 },
       )
       .toBe(true);
     const answer = JSON.parse(await response.innerText()) as { predictions?: { label?: string; probabilities?: Record<string, number> }[] };

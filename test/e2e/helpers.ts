@@ -1,7 +1,7 @@
 /**
  * Shared set-up for the end-to-end tests: the built browser-mode host started as
  * a real process, Debian's Chromium driven by playwright-core, and where the
- * screenshots go.
+ * screenshots go. Every Chromium e2e file gets all of it from describeInChromium.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { repoRoot } from '../helpers/engine.js';
 
 export { repoRoot };
@@ -127,7 +128,7 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: chromiumPath,
     headless: true,
     args: chromiumArgs,
-    viewport: { width: 1280, height: 800 },
+    viewport: { width: 1440, height: 900 },
     colorScheme: 'light',
     timeout: 60_000,
   });
@@ -143,4 +144,84 @@ export async function launchChromium(): Promise<Browser> {
 export async function artifactPath(name: string): Promise<string> {
   await mkdir(artifactsDir, { recursive: true });
   return join(artifactsDir, name);
+}
+
+/** What a Chromium e2e suite works with; set up before its first test and torn down after its last. */
+export interface ChromiumSession {
+  readonly served: ServedKiln;
+  readonly page: Page;
+  /** Uncaught errors of the page, which a suite expects to stay empty. */
+  readonly pageErrors: string[];
+  /** Opens the URL the host printed, token included. */
+  open(): Promise<void>;
+}
+
+/**
+ * The one Chromium fixture: a fresh host on a temporary KILN_HOME, Debian's Chromium at 1440x900 with a fresh
+ * profile, one page, a screenshot of the page when a test fails, and everything stopped and removed at the end.
+ * Without Chromium the suite is skipped, or fails where CI or KILN_REQUIRE_E2E says it must run.
+ */
+export function describeInChromium(
+  title: string,
+  options: { failureScreenshot: string; fullPage?: boolean },
+  body: (kiln: ChromiumSession) => void,
+): void {
+  if (!chromiumInstalled()) {
+    const missing = `Chromium e2e: ${chromiumPath} is missing. Install it with \`apt-get install -y chromium\`.`;
+    if (e2eRequired) {
+      describe(title, () => {
+        it('needs Debian Chromium', () => {
+          throw new Error(`${missing} CI or KILN_REQUIRE_E2E is set, so the e2e test may not be skipped.`);
+        });
+      });
+      return;
+    }
+    console.warn(`${missing} Skipping "${title}" (set KILN_REQUIRE_E2E=1 to make this a failure).`);
+  }
+  const run = chromiumInstalled() ? describe : describe.skip;
+  run(title, () => {
+    let served: ServedKiln | undefined;
+    let browser: Browser | undefined;
+    let page: Page | undefined;
+    const pageErrors: string[] = [];
+    const ready = <T>(value: T | undefined, what: string): T => {
+      if (value === undefined) throw new Error(`The e2e fixture has no ${what}: its set-up failed or has not run.`);
+      return value;
+    };
+    const session: ChromiumSession = {
+      get served() {
+        return ready(served, 'host');
+      },
+      get page() {
+        return ready(page, 'page');
+      },
+      pageErrors,
+      open: async () => {
+        await session.page.goto(session.served.url);
+      },
+    };
+
+    beforeAll(async () => {
+      served = await startServedKiln();
+      browser = await launchChromium();
+      page = await browser.context.newPage();
+      page.setDefaultTimeout(30_000);
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+    });
+
+    // What the page showed when a step failed, next to the other screenshots.
+    afterEach(async ({ task }) => {
+      if (task.result?.state === 'fail' && page)
+        await page
+          .screenshot({ path: await artifactPath(options.failureScreenshot), fullPage: options.fullPage ?? false })
+          .catch(() => undefined);
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await served?.stop();
+    });
+
+    body(session);
+  });
 }

@@ -3,33 +3,9 @@
  * sample trained with Auto while the curves and the leaderboard fill in, an
  * MLP cancelled after its first epoch, and the runs side by side in Compare.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import {
-  artifactPath,
-  chromiumInstalled,
-  chromiumPath,
-  e2eRequired,
-  launchChromium,
-  startServedKiln,
-  type Browser,
-  type ServedKiln,
-} from './helpers.js';
-
-const haveChromium = chromiumInstalled();
-const missingMessage = `Chromium e2e: ${chromiumPath} is missing. Install it with \`apt-get install -y chromium\`.`;
-
-if (!haveChromium) {
-  if (e2eRequired) {
-    describe('Train and Compare in Chromium', () => {
-      it('needs Debian Chromium', () => {
-        throw new Error(`${missingMessage} CI or KILN_REQUIRE_E2E is set, so the e2e test may not be skipped.`);
-      });
-    });
-  } else {
-    console.warn(`${missingMessage} Skipping the Train e2e test (set KILN_REQUIRE_E2E=1 to make this a failure).`);
-  }
-}
+import { artifactPath, describeInChromium } from './helpers.js';
 
 async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
   const current = await page.locator('html').getAttribute('data-theme');
@@ -47,33 +23,15 @@ async function chartedRuns(chart: Locator): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-describe.skipIf(!haveChromium)('Train and Compare in Chromium', () => {
-  let served: ServedKiln;
-  let browser: Browser;
+describeInChromium('Train and Compare in Chromium', { failureScreenshot: 'train-failure.png' }, (kiln) => {
   let page: Page;
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    served = await startServedKiln();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(30_000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-  });
-
-  // What the page showed when a step failed, next to the other screenshots.
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page)
-      await page.screenshot({ path: await artifactPath('train-failure.png') }).catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+  const { pageErrors } = kiln;
+  beforeAll(() => {
+    ({ page } = kiln);
   });
 
   it('imports the adult sample and trains Auto with live curves and a leaderboard', async () => {
-    await page.goto(served.url);
+    await kiln.open();
     await page.getByLabel('Project name').fill('Census training');
     await page.getByRole('button', { name: 'New project' }).click();
     await page.getByRole('heading', { name: 'Import', level: 2 }).waitFor();

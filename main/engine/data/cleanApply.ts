@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CleanStep } from '../../../shared/recipe.js';
 import { pendingFile } from '../workspace/files.js';
 import { compileClean, type CompiledClean, type Fitted } from './clean.js';
-import type { DerivedTable, VersionRecord } from './cleanRepository.js';
+import type { DatasetVersion } from '../workspace/repositories.js';
 import { quoteLiteral } from './sql.js';
 
 /** Bumped when the compiled SQL of an existing step changes meaning, so old versions are not reused by mistake. */
@@ -64,16 +64,16 @@ export async function writeParquet(connection: DuckDBConnection, query: string, 
 export async function writeCleanTable(
   connection: DuckDBConnection,
   options: {
-    parent: Pick<VersionRecord, 'version' | 'storagePath'>;
+    parent: Pick<DatasetVersion, 'version' | 'storagePath'>;
     steps: CleanStep[];
     dataDir: string;
-    findVersion: (version: string) => VersionRecord | undefined;
+    findVersion: (version: string) => DatasetVersion | undefined;
     fitPath?: string;
     /** Extra input to the version hash, e.g. the table the values were learnt from. */
     versionSalt?: string;
     onStep?: (index: number) => void;
   },
-): Promise<{ table: DerivedTable; reused: boolean }> {
+): Promise<{ table: DatasetVersion; reused: boolean }> {
   const version = cleanVersion(options.parent.version + (options.versionSalt ?? ''), options.steps);
   const existing = options.findVersion(version);
   if (existing) {

@@ -14,6 +14,7 @@ import {
 } from '../../../shared/api.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { JobContext } from '../jobs/jobs.js';
+import type { DatasetVersion } from '../workspace/repositories.js';
 import type { DuckPool } from './duckdb.js';
 import { castExpression, inferColumnTypes, perColumn, type InferredColumn } from './importTypes.js';
 import { cleanedSelect, columnGroups, columnsPerGroup, csvSource, nullstrOption, resolveReadSettings, type ReadSettings } from './sniff.js';
@@ -571,7 +572,7 @@ export async function importCsv(options: {
   tmpDir: string;
   context: JobContext;
   options?: ImportOptions;
-  findVersion: (version: string) => StoredTable | undefined;
+  findVersion: (version: string) => DatasetVersion | undefined;
 }): Promise<ImportedTable> {
   const { pool, path, dataDir, tmpDir, context } = options;
   const importOptions = options.options ?? {};
@@ -595,14 +596,17 @@ export async function importCsv(options: {
       const roleOf = (name: string) => importOptions.columns?.[name]?.role ?? 'feature';
       const badMode = importOptions.badRows ?? 'skip';
 
-      const reuse = async (existing: StoredTable): Promise<ImportedTable> => {
+      const reuse = async (existing: DatasetVersion): Promise<ImportedTable> => {
         const stats = await columnStats(
           connection,
           existing.storagePath,
           existing.columns.map((column) => column.name),
         );
         return {
-          ...existing,
+          version: existing.version,
+          storagePath: existing.storagePath,
+          rowCount: existing.rowCount,
+          columns: existing.columns,
           reused: true,
           report: {
             dialect: settings.dialect,

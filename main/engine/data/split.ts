@@ -11,7 +11,7 @@ import type { ColumnInfo } from '../../../shared/api.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { SplitSettings } from '../../../shared/recipe.js';
 import { describeQuery, isNumericType, numberedSource, rowColumn } from './clean.js';
-import type { DerivedTable, VersionRecord } from './cleanRepository.js';
+import type { DatasetVersion } from '../workspace/repositories.js';
 import { writeParquet } from './cleanApply.js';
 import { quoteIdent } from './sql.js';
 
@@ -66,9 +66,9 @@ FROM kiln_ranked`;
 
 export interface WrittenSplit {
   settings: SplitSettings;
-  train: DerivedTable;
-  valid: DerivedTable | null;
-  test: DerivedTable | null;
+  train: DatasetVersion;
+  valid: DatasetVersion | null;
+  test: DatasetVersion | null;
 }
 
 /**
@@ -78,11 +78,11 @@ export interface WrittenSplit {
 export async function writeSplit(
   connection: DuckDBConnection,
   options: {
-    source: Pick<VersionRecord, 'version' | 'storagePath' | 'columns'>;
+    source: Pick<DatasetVersion, 'version' | 'storagePath' | 'columns'>;
     settings: SplitSettings;
     dataDir: string;
-    findVersion: (version: string) => VersionRecord | undefined;
-    testTable?: DerivedTable;
+    findVersion: (version: string) => DatasetVersion | undefined;
+    testTable?: DatasetVersion;
     onPart?: (part: SplitPartName) => void;
   },
 ): Promise<WrittenSplit> {
@@ -106,7 +106,7 @@ export async function writeSplit(
   const internal = [rowColumn, keyColumn, rankColumn, countColumn, partColumn].map(quoteIdent).join(', ');
   const extra = options.testTable?.version ?? '';
 
-  const writePart = async (part: SplitPartName): Promise<DerivedTable> => {
+  const writePart = async (part: SplitPartName): Promise<DatasetVersion> => {
     options.onPart?.(part);
     const version = splitVersion(options.source.version, settings, part, extra);
     const existing = options.findVersion(version);

@@ -8,7 +8,7 @@ import { cleanStepTitles, type CleanStep, type SplitSettings } from '../../../sh
 import type { EngineContext } from '../context.js';
 import { compileClean, tableStats } from '../data/clean.js';
 import { writeCleanTable, type CleanDerivation } from '../data/cleanApply.js';
-import { CleanRepository, type DerivedTable, type VersionRecord } from '../data/cleanRepository.js';
+import type { DatasetVersion, DatasetVersionRepository } from '../workspace/repositories.js';
 import { importCsv } from '../data/csvImport.js';
 import { exportTable } from '../data/exportTable.js';
 import { writeSplit } from '../data/split.js';
@@ -17,8 +17,8 @@ import type { JobContext } from '../jobs/jobs.js';
 
 const cleanedSuffix = ' · cleaned';
 
-function versionOf(repository: CleanRepository, version: string): VersionRecord {
-  const record = repository.findVersion(version);
+function versionOf(versions: DatasetVersionRepository, version: string): DatasetVersion {
+  const record = versions.find(version);
   if (!record) throw new KilnError('not_found', `The dataset version ${version} is not recorded.`, 'datasetId');
   return record;
 }
@@ -66,12 +66,12 @@ function requireEnabledSteps(steps: CleanStep[]): void {
 }
 
 export function cleanHandlers(context: EngineContext): HandlersFor<keyof typeof cleanMethods> {
-  const repository = new CleanRepository(context.workspace.db);
-  const findVersion = (version: string) => repository.findVersion(version);
+  const { versions, clean: repository } = context;
+  const findVersion = (version: string) => versions.find(version);
 
   const applyClean = async (job: JobContext, datasetId: string, steps: CleanStep[]): Promise<CleanResult> => {
     const dataset = context.datasets.get(datasetId);
-    const parent = versionOf(repository, dataset.version);
+    const parent = versionOf(versions, dataset.version);
     const enabled = steps.filter((step) => step.enabled).length;
     const { table, reused } = await context.duck.with(job.signal, (connection) =>
       writeCleanTable(connection, {
@@ -91,16 +91,17 @@ export function cleanHandlers(context: EngineContext): HandlersFor<keyof typeof 
     );
     job.throwIfCancelled();
     job.progress({ stage: 'recording', fraction: 0.95, message: `Recording version ${table.version.slice(0, 12)}` });
-    const existingId = repository.findDatasetId(dataset.projectId, table.version);
+    const existingId = context.datasets.findIdByVersion(dataset.projectId, table.version);
     const baseName = dataset.name.endsWith(cleanedSuffix) ? dataset.name.slice(0, -cleanedSuffix.length) : dataset.name;
     const id =
       existingId ??
-      repository.recordDerivedDataset({
+      context.datasets.record({
         projectId: dataset.projectId,
         name: `${baseName}${cleanedSuffix}`,
         table,
         sourcePath: dataset.sourcePath,
-      });
+        sourceBytes: null,
+      }).id;
     job.progress({
       stage: 'done',
       fraction: 1,
@@ -116,9 +117,9 @@ export function cleanHandlers(context: EngineContext): HandlersFor<keyof typeof 
   const cleanTestFile = async (
     job: JobContext,
     connection: DuckDBConnection,
-    source: VersionRecord,
+    source: DatasetVersion,
     testFile: string,
-  ): Promise<DerivedTable> => {
+  ): Promise<DatasetVersion> => {
     const path = resolve(testFile);
     const imported = await importCsv({
       pool: context.duck,
@@ -126,9 +127,9 @@ export function cleanHandlers(context: EngineContext): HandlersFor<keyof typeof 
       dataDir: context.workspace.dataDir,
       tmpDir: context.workspace.tmpDir,
       context: job,
-      findVersion: (version) => context.datasets.findVersion(version),
+      findVersion,
     });
-    const raw: DerivedTable = {
+    const raw: DatasetVersion = {
       version: imported.version,
       storagePath: imported.storagePath,
       rowCount: imported.rowCount,
@@ -136,11 +137,11 @@ export function cleanHandlers(context: EngineContext): HandlersFor<keyof typeof 
       parentVersion: null,
       derivation: { kind: 'import', path },
     };
-    if (!imported.reused) repository.recordVersion(raw);
+    if (!imported.reused) versions.record(raw);
     const derivation = source.derivation as CleanDerivation | null;
     let table = raw;
     if (derivation?.kind === 'clean' && source.parentVersion) {
-      const trainingRaw = versionOf(repository, source.parentVersion);
+      const trainingRaw = versionOf(versions, source.parentVersion);
       const cleaned = await writeCleanTable(connection, {
         parent: raw,
         steps: derivation.steps,
@@ -150,7 +151,7 @@ export function cleanHandlers(context: EngineContext): HandlersFor<keyof typeof 
         versionSalt: `fit:${trainingRaw.version}`,
       });
       table = cleaned.table;
-      repository.recordVersion(table);
+      versions.record(table);
     }
     const expected = source.columns.map((column) => column.name);
     const missing = expected.filter((name) => !table.columns.some((column) => column.name === name));
@@ -194,7 +195,7 @@ export function cleanHandlers(context: EngineContext): HandlersFor<keyof typeof 
     'split.create': async (input) => {
       const { datasetId, ...settings } = input;
       const dataset = context.datasets.get(datasetId);
-      const source = versionOf(repository, dataset.version);
+      const source = versionOf(versions, dataset.version);
       if (settings.testFile !== undefined) {
         await stat(resolve(settings.testFile)).catch(() => {
           throw new KilnError('bad_input', `The test file ${settings.testFile} does not exist.`, 'testFile');

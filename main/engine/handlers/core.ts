@@ -7,7 +7,6 @@ import { KilnError } from '../../../shared/errors.js';
 import { packageInfo } from '../../paths.js';
 import type { EngineContext } from '../context.js';
 import { checkCsvFile, importCsv } from '../data/csvImport.js';
-import { saveImportReport } from '../data/importRecords.js';
 import { quoteLiteral } from '../data/sql.js';
 import { toJsonCell } from '../data/values.js';
 import { samples } from '../samples.js';
@@ -34,12 +33,12 @@ async function startImport(
       tmpDir: context.workspace.tmpDir,
       context: job,
       options,
-      findVersion: (version) => context.datasets.findVersion(version),
+      findVersion: (version) => context.versions.find(version),
     });
     job.throwIfCancelled();
     const { size } = await stat(path);
     const dataset = context.datasets.record({ projectId, name, table, sourcePath: path, sourceBytes: size });
-    saveImportReport(context.workspace.db, dataset.id, table.report);
+    context.datasets.saveImportReport(dataset.id, table.report);
     const bad = table.report.badRows.count;
     job.progress({
       stage: 'done',

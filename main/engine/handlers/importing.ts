@@ -2,7 +2,6 @@ import type { HandlersFor } from '../../../shared/api.js';
 import type { importingMethods } from '../../../shared/api/importing.js';
 import type { EngineContext } from '../context.js';
 import { checkCsvFile } from '../data/csvImport.js';
-import { loadImportReport } from '../data/importRecords.js';
 import { sniffCsv } from '../data/sniff.js';
 import { sampleFile } from './core.js';
 
@@ -17,7 +16,7 @@ export function importingHandlers(context: EngineContext): HandlersFor<keyof typ
     'datasets.sniffSample': async ({ sampleId, options }) => sniff(await sampleFile(sampleId), options),
     'datasets.importReport': async ({ datasetId }) => {
       context.datasets.get(datasetId);
-      return loadImportReport(context.workspace.db, datasetId);
+      return context.datasets.importReport(datasetId);
     },
   };
 }

@@ -5,7 +5,6 @@ import { KilnError } from '../../../shared/errors.js';
 import type { SplitSettings } from '../../../shared/recipe.js';
 import { packageInfo } from '../../paths.js';
 import type { EngineContext } from '../context.js';
-import { CleanRepository } from '../data/cleanRepository.js';
 import { writeSplit } from '../data/split.js';
 import type { JobContext } from '../jobs/jobs.js';
 import { flavorOf, flavors } from '../models/registry.js';
@@ -54,7 +53,7 @@ export function defaultSplitSettings(features: FeatureSettings, seed: number): S
 
 export function trainHandlers(context: EngineContext): TrainHandlers {
   const runs = new RunRepository(context.workspace.db);
-  const cleanRepository = new CleanRepository(context.workspace.db);
+  const cleanRepository = context.clean;
   // Runs left `running` by a process that died are not running now (as jobs.ts does for jobs).
   runs.markInterrupted();
 
@@ -69,7 +68,7 @@ export function trainHandlers(context: EngineContext): TrainHandlers {
     const existing = cleanRepository.listSplits(datasetId).find((split) => JSON.stringify(split.settings) === wanted);
     if (existing) return existing;
     const dataset = context.datasets.get(datasetId);
-    const source = cleanRepository.findVersion(dataset.version);
+    const source = context.versions.find(dataset.version);
     if (!source) throw new KilnError('not_found', `The dataset version ${dataset.version} is not recorded.`, 'datasetId');
     job.progress({ stage: 'splitting', fraction: 0, message: 'Splitting 70/15/15, stratified on the target' });
     const written = await context.duck.with(job.signal, (connection) =>
@@ -77,7 +76,7 @@ export function trainHandlers(context: EngineContext): TrainHandlers {
         source,
         settings,
         dataDir: context.workspace.dataDir,
-        findVersion: (version) => cleanRepository.findVersion(version),
+        findVersion: (version) => context.versions.find(version),
       }),
     );
     job.throwIfCancelled();
@@ -191,8 +190,6 @@ export function trainHandlers(context: EngineContext): TrainHandlers {
             details: result.details,
             trainMs: result.trainMs,
           });
-          runs.recordModel(message.runId, `kiln-${result.model}`, result.artifacts.model);
-          runs.recordModel(message.runId, 'kiln-preprocessing', result.artifacts.preprocessing);
           emitRun(message.runId);
           return;
         }

@@ -7,7 +7,7 @@
 import { RunDetails } from '../../../shared/api/evaluation.js';
 import type { EpochRecord, MetricSummary, ModelFamily, Run, RunStatus, Task } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
-import { newId, nowIso } from '../ids.js';
+import { nowIso } from '../ids.js';
 import type { Db } from '../workspace/database.js';
 
 interface RunRow {
@@ -231,21 +231,6 @@ export class RunRepository {
         runId,
       );
     return this.get(runId);
-  }
-
-  recordModel(runId: string, format: string, artifactPath: string): void {
-    this.db
-      .prepare('INSERT INTO models (id, run_id, format, artifact_path, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(newId('mdl'), runId, format, artifactPath, nowIso());
-  }
-
-  models(runId: string): { format: string; artifactPath: string }[] {
-    return (
-      this.db.prepare('SELECT format, artifact_path FROM models WHERE run_id = ? ORDER BY created_at').all(runId) as {
-        format: string;
-        artifact_path: string;
-      }[]
-    ).map((row) => ({ format: row.format, artifactPath: row.artifact_path }));
   }
 
   get(runId: string): Run {

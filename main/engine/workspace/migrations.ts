@@ -171,4 +171,14 @@ CREATE INDEX exports_run ON exports(run_id, created_at);
 CREATE INDEX exports_project ON exports(project_id, created_at);
 `,
   },
+  {
+    id: 5,
+    name: 'drop-models',
+    sql: `
+-- models (migration 1) was written after each run and never read: a run's artifacts are found in its own
+-- folder, artifacts/runs/<run id>/. The model registry will bring its own tables.
+DROP INDEX IF EXISTS models_run;
+DROP TABLE models;
+`,
+  },
 ];

@@ -4,7 +4,7 @@ import { openDatabase, type Db } from './database.js';
 
 /**
  * The workspace folder (KILN_HOME):
- *   kiln.db     SQLite: projects, datasets, runs, models, jobs
+ *   kiln.db     SQLite: projects, datasets and their versions, recipes, splits, profiles, runs, jobs, exports
  *   data/       immutable Parquet tables, named by their version hash
  *   artifacts/  fitted models, exports
  *   uploads/    files received from browser mode before import

@@ -4,7 +4,7 @@ import { exportMethods, type ContainerInfo, type DockerStatus, type ExportBundle
 import type { Run } from '../../../shared/api/train.js';
 import type { KilnEvent } from '../../../shared/events.js';
 import { jobResult } from '../api/jobs.js';
-import { bestRun } from '../api/runs.js';
+import { bestRun } from '../runs/ranking.js';
 import { api } from '../api/transport.js';
 import { isJobActive } from './train.js';
 

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { Run } from '../../../shared/api/train.js';
-import { bestRun, higherIsBetter } from '../api/runs.js';
+import { bestRun, higherIsBetter } from '../runs/ranking.js';
 import { api } from '../api/transport.js';
 
 /** A column the runs table sorts by: a validation metric by name, or one of the run's own fields. */

@@ -177,7 +177,6 @@ describe('wide tables', () => {
         storagePath,
         rowCount: 30,
         columns: Array.from({ length: width }, (_, index) => ({ name: `c ${index}`, type: 'BIGINT' })),
-        reused: false,
       },
       sourcePath: null,
       sourceBytes: null,

@@ -47,9 +47,11 @@ describe('SQLite workspace database', () => {
   it('applies the shipped migrations and creates the core tables', () => {
     const db = track(openDatabase(file));
     const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((row) => row.name);
-    for (const table of ['projects', 'datasets', 'dataset_versions', 'runs', 'models', 'jobs', 'profiles', 'recipes', 'dataset_splits']) {
+    for (const table of ['projects', 'datasets', 'dataset_versions', 'runs', 'jobs', 'profiles', 'recipes', 'dataset_splits', 'exports']) {
       expect(tables).toContain(table);
     }
+    // Migration 5 dropped it: it was written and never read.
+    expect(tables).not.toContain('models');
     const ids = (db.prepare('SELECT id FROM schema_migrations ORDER BY id').all() as { id: number }[]).map((row) => row.id);
     expect(ids).toEqual(shippedMigrations.map((migration) => migration.id));
   });

@@ -1,8 +1,8 @@
 /** How runs, models and metrics read in the Train and Compare steps. */
 import type { ModelChoice, ModelFamily, Run, Task } from '../../../../shared/api/train.js';
 
-// Ranking moved beside the stores that need it; components keep importing it from here.
-export { bestRun, higherIsBetter, mainMetric } from '../../api/runs.js';
+// Ranking lives outside components so the stores can use it; the components keep importing it from here.
+export { bestRun, higherIsBetter, mainMetric } from '../../runs/ranking.js';
 
 export const modelTitles: Record<ModelChoice, string> = {
   auto: 'Auto',

@@ -1,8 +1,4 @@
-/**
- * How runs rank against each other. Stores and components both need it, and
- * stores must not import components, so it lives beside the other readers of
- * what the engine returns.
- */
+/** Which run is better: used by the stores (default choices, sorting) and by the components that show runs. */
 import type { Run } from '../../../shared/api/train.js';
 
 const lowerIsBetter = new Set(['rmse', 'mae', 'mape', 'logloss', 'loss']);
