@@ -1,10 +1,13 @@
 """Reference scores on adult for test/bench/trainAdult.ts: XGBoost (hist, 200
 trees, depth 6, learning rate 0.1), scikit-learn's LogisticRegression (one-hot
-+ standardised numbers) and HistGradientBoostingClassifier (native
-categories), trained on adult.csv and scored on adult.test.csv. Prints one
-JSON object per model. Needs Debian's python3-xgboost and python3-sklearn.
++ standardised numbers), HistGradientBoostingClassifier (native categories)
+and RandomForestClassifier (one-hot, imputed: scikit-learn 1.2's forests take
+no missing values; its defaults, and Kiln's forest defaults), trained on
+adult.csv and scored on adult.test.csv. Prints one JSON object per model.
+Needs Debian's python3-xgboost and python3-sklearn. A second argument
+"forest" runs only the forests.
 
-    python3 test/bench/reference_adult.py resources/samples
+    python3 test/bench/reference_adult.py resources/samples [forest]
 """
 import csv
 import json
@@ -64,6 +67,38 @@ def main():
             "fitMs": fit_ms,
         }), flush=True)
 
+    only_forest = len(sys.argv) > 2 and sys.argv[2] == "forest"
+
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    import sklearn
+
+    numeric_index = list(range(len(NUMERIC)))
+    categorical_index = list(range(len(NUMERIC), len(is_categorical)))
+
+    def one_hot(scale):
+        numbers = make_pipeline(SimpleImputer(strategy="median"), StandardScaler()) if scale else SimpleImputer(strategy="median")
+        return ColumnTransformer([
+            ("numbers", numbers, numeric_index),
+            ("categories", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), categorical_index),
+        ])
+
+    def forest(**settings):
+        return lambda: make_pipeline(one_hot(False), RandomForestClassifier(random_state=0, n_jobs=-1, **settings)).fit(x_train, y_train)
+
+    report(f"scikit-learn {sklearn.__version__} RandomForest (defaults: 100 trees, no depth limit, 1 row per leaf)", forest(), lambda model: model.predict_proba(x_test)[:, 1])
+    report(
+        f"scikit-learn {sklearn.__version__} RandomForest (Kiln's defaults: 100 trees, depth 16, 3 rows per leaf)",
+        forest(n_estimators=100, max_depth=16, min_samples_leaf=3),
+        lambda model: model.predict_proba(x_test)[:, 1],
+    )
+    if only_forest:
+        return
+
     import xgboost as xgb
 
     def fit_xgb():
@@ -77,23 +112,8 @@ def main():
 
     report(f"XGBoost {xgb.__version__} (hist, 200 trees, depth 6, lr 0.1)", fit_xgb, predict_xgb)
 
-    from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-    import sklearn
-
-    numeric_index = list(range(len(NUMERIC)))
-    categorical_index = list(range(len(NUMERIC), len(is_categorical)))
-
     def fit_logistic():
-        prepare = ColumnTransformer([
-            ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric_index),
-            ("categories", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), categorical_index),
-        ])
-        return make_pipeline(prepare, LogisticRegression(max_iter=1000)).fit(x_train, y_train)
+        return make_pipeline(one_hot(True), LogisticRegression(max_iter=1000)).fit(x_train, y_train)
 
     report(f"scikit-learn {sklearn.__version__} LogisticRegression", fit_logistic, lambda model: model.predict_proba(x_test)[:, 1])
 

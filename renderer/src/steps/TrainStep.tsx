@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../components/ErrorMessage.js';
-import { modelTitles } from '../components/train/format.js';
+import { modelTitle } from '../components/train/format.js';
 import { LivePanel } from '../components/train/LivePanel.js';
 import { ModelSettings } from '../components/train/ModelSettings.js';
 import { useNavigation } from '../stores/navigation.js';
@@ -114,7 +114,7 @@ export function TrainStep({ projectId }: { projectId: string }) {
 
           <div className="train-submit">
             <button type="submit" className="button primary" disabled={active || blocked}>
-              {starting ? 'Starting…' : `Train ${settings.model === 'auto' ? 'with Auto' : modelTitles[settings.model]}`}
+              {starting ? 'Starting…' : `Train ${settings.model === 'auto' ? 'with Auto' : modelTitle(settings.model)}`}
             </button>
             {invalidFields.size > 0 ? <span className="train-field-problem">Fix the highlighted settings first.</span> : null}
           </div>

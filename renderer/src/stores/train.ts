@@ -5,17 +5,16 @@ import {
   TrainSettings,
   type BackendInfo,
   type EpochRecord,
-  type GbdtParams,
-  type LinearParams,
-  type MlpParams,
   type ModelChoice,
   type ModelFamily,
+  type ParamValue,
   type Run,
   type TrainResult,
 } from '../../../shared/api/train.js';
 import type { KilnEvent } from '../../../shared/events.js';
 import { jobResult } from '../api/jobs.js';
 import { api } from '../api/transport.js';
+import { useFamilies } from './families.js';
 
 /** The latest `run.progress` of the job being watched, for the live numbers. */
 export interface LiveProgress {
@@ -62,10 +61,10 @@ interface TrainState {
   error: string | null;
   load(projectId: string): Promise<void>;
   chooseDataset(datasetId: string): Promise<void>;
-  updateSettings(patch: Partial<Omit<TrainSettings, 'linear' | 'mlp' | 'gbdt'>>): void;
-  updateLinear(patch: Partial<LinearParams>): void;
-  updateMlp(patch: Partial<MlpParams>): void;
-  updateGbdt(patch: Partial<GbdtParams>): void;
+  updateSettings(patch: Partial<Omit<TrainSettings, ModelFamily>>): void;
+  /** Sets some of one family's hyperparameters; the rest keep their values or the family's defaults. */
+  updateParams(family: ModelFamily, patch: Record<string, ParamValue>): void;
+  /** Every family back to its defaults. */
   resetAdvanced(): void;
   start(): Promise<void>;
   cancel(): Promise<void>;
@@ -169,11 +168,6 @@ export const useTrain = create<TrainState>((set, get) => {
     await api.call('recipe.save', { projectId, recipe: next });
   };
 
-  const setParams = <F extends ModelFamily>(family: F, patch: Partial<TrainSettings[F]>) => {
-    const settings = get().settings;
-    set({ settings: { ...settings, [family]: { ...settings[family], ...patch } } });
-  };
-
   return {
     projectId: null,
     datasets: [],
@@ -194,6 +188,7 @@ export const useTrain = create<TrainState>((set, get) => {
 
     load: async (projectId) => {
       unsubscribe ??= api.subscribe((event) => get().onEvent(event));
+      void useFamilies.getState().load();
       if (get().projectId !== projectId) {
         set({
           projectId,
@@ -247,12 +242,14 @@ export const useTrain = create<TrainState>((set, get) => {
     },
 
     updateSettings: (patch) => set({ settings: { ...get().settings, ...patch } }),
-    updateLinear: (patch) => setParams('linear', patch),
-    updateMlp: (patch) => setParams('mlp', patch),
-    updateGbdt: (patch) => setParams('gbdt', patch),
+    updateParams: (family, patch) => {
+      const settings = get().settings;
+      set({ settings: { ...settings, [family]: { ...settings[family], ...patch } } });
+    },
     resetAdvanced: () => {
-      const defaults = defaultTrainSettings();
-      set({ settings: { ...get().settings, linear: defaults.linear, mlp: defaults.mlp, gbdt: defaults.gbdt } });
+      // A family without a section trains with its defaults; the engine fills them in.
+      const { budgetSeconds, backend, model, seed } = get().settings;
+      set({ settings: { budgetSeconds, backend, model, seed } });
     },
 
     start: async () => {

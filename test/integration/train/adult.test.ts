@@ -94,8 +94,8 @@ describe('kiln train on adult', () => {
     const noTarget = await kiln(['train', adultCsv]);
     expect(noTarget.code).toBe(2);
     expect(noTarget.err).toMatch(/--target/);
-    const badModel = await kiln(['train', adultCsv, '--target', 'Y', '--model', 'forest']);
+    const badModel = await kiln(['train', adultCsv, '--target', 'Y', '--model', 'tree']);
     expect(badModel.code).toBe(2);
-    expect(badModel.err).toMatch(/--model must be one of auto, linear, mlp, gbdt/);
+    expect(badModel.err).toMatch(/--model must be one of auto, linear, mlp, gbdt, forest \(got "tree"\)/);
   });
 });

@@ -136,6 +136,34 @@ describe('train.start refuses bad input before any job or run exists', () => {
     });
   }
 
+  it("refuses a family's setting out of range or unknown, naming the recipe field", async () => {
+    const { engine } = test;
+    const dataset = await importFile(
+      engine,
+      await writeCsv(
+        dir,
+        'settings.csv',
+        ['x', 'label'],
+        Array.from({ length: 60 }, (_, row) => [String(row), row % 2 === 0 ? 'a' : 'b']),
+      ),
+      'settings',
+    );
+    const features = allFeatures(dataset, 'label', 'binary');
+    const start = (train: Record<string, unknown>) =>
+      engine.call('train.start', { projectId: dataset.projectId, datasetId: dataset.id, features, train: trainSettings(train) });
+    await expect(start({ model: 'gbdt', gbdt: { learningRate: 2 } })).rejects.toMatchObject({
+      code: 'bad_input',
+      field: 'train.gbdt.learningRate',
+      message: expect.stringContaining('train.gbdt.learningRate'),
+    });
+    // A section is checked even when Auto or another family is chosen: the recipe records it.
+    await expect(start({ model: 'linear', forest: { tres: 10 } })).rejects.toMatchObject({
+      code: 'bad_input',
+      message: expect.stringContaining('train.forest.tres'),
+    });
+    expect(await engine.call('runs.list', { projectId: dataset.projectId })).toEqual([]);
+  });
+
   it('refuses a backend that is not available, naming why', async () => {
     const { engine } = test;
     const dataset = await importFile(

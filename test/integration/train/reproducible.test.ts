@@ -42,6 +42,7 @@ describe('reproducible runs', () => {
   for (const [family, train] of [
     ['linear', { model: 'linear', seed: 11, backend: 'cpu', linear: { epochs: 4 } }],
     ['gbdt', { model: 'gbdt', seed: 11, gbdt: { rounds: 60, subsample: 0.8, colsampleByTree: 0.8 } }],
+    ['forest', { model: 'forest', seed: 11, forest: { trees: 15, maxDepth: 10 } }],
   ] as const) {
     it(`the same recipe and seed give the same ${family} metrics twice`, async () => {
       const recipe = await recipeFile(train);

@@ -279,3 +279,68 @@ describe('linear models in ONNX', () => {
     expect(attempt({ model: { ...model, task: 'multiclass' } })).toThrow(/trained for multiclass/);
   });
 });
+
+function forestJson(task: PreprocessingSpec['task'], outputs: number, trees: GbdtTreeJson[]) {
+  return {
+    format: 'kiln-forest',
+    version: 1,
+    task,
+    outputs,
+    baseScore: Array.from({ length: outputs }, (_, k) => 0.1 * (k + 1)),
+    features: [
+      { name: 'x', kind: 'numeric' },
+      { name: 'colour', kind: 'categorical', categoryCount: 5 },
+    ],
+    trees: trees.map(({ gain: _gain, cover: _cover, ...tree }) => tree),
+  };
+}
+
+describe('a forest in ONNX', () => {
+  const rows = gridRows();
+  const base = { runId: 'run-f', datasetVersion: 'v1', inputSchema: schema, family: 'forest' as const };
+
+  it('normalises a multiclass forest the way the app does, shares below 0 floored', async () => {
+    const spec = treeSpec('multiclass', ['k0', 'k1', 'k2']);
+    // Leaf values are the trees' shares of the average; some rows sum below 0 in one class, which is floored.
+    const model = forestJson('multiclass', 3, threeClassTrees);
+    const bytes = buildOnnxPipeline({ ...base, spec, model });
+    const expected = predictReference({ family: 'forest', spec, model, raw: rowsToRawColumns(spec, rows) });
+    const probabilities = expected.probabilities!;
+    for (let row = 0; row < rows.length; row++) {
+      const p = probabilities.subarray(row * 3, row * 3 + 3);
+      expect(Math.min(...p)).toBeGreaterThanOrEqual(0);
+      expect(p[0]! + p[1]! + p[2]!).toBeCloseTo(1, 12);
+    }
+    expect(probabilities.some((value) => value === 0)).toBe(true);
+    const report = await checkParity({ onnxBytes: bytes, rows, expected: expected as Required<typeof expected> });
+    expect(report.mismatches).toEqual([]);
+    expect(report.maxAbsDiff).toBeLessThan(1e-6);
+  });
+
+  it('clips a binary forest to [0, 1] and keeps the run threshold; regression adds up the trees', async () => {
+    const spec = treeSpec('binary', ['no', 'yes']);
+    const trees = threeClassTrees.map((tree) => ({ ...tree, classIndex: 0 }));
+    const model = forestJson('binary', 1, trees);
+    const bytes = buildOnnxPipeline({ ...base, spec, model, threshold: 0.7 });
+    const report = await verifyExport({ onnxBytes: bytes, family: 'forest', spec, model, rows, threshold: 0.7 });
+    expect(report.mismatchCount).toBe(0);
+    const expected = predictReference({ family: 'forest', spec, model, raw: rowsToRawColumns(spec, rows) });
+    const positive = Array.from({ length: rows.length }, (_, row) => expected.probabilities![row * 2 + 1]!);
+    expect(positive.some((p) => p === 1)).toBe(true);
+    expect(positive.some((p) => p === 0)).toBe(true);
+
+    const regressionSpec = treeSpec('regression', []);
+    const regression = forestJson('regression', 1, trees);
+    const regressionBytes = buildOnnxPipeline({ ...base, spec: regressionSpec, model: regression });
+    const values = await verifyExport({ onnxBytes: regressionBytes, family: 'forest', spec: regressionSpec, model: regression, rows });
+    expect(values.mismatchCount).toBe(0);
+  });
+
+  it('refuses a forest whose trees do not fit the preprocessing', () => {
+    const spec = treeSpec('multiclass', ['k0', 'k1', 'k2']);
+    expect(() => buildOnnxPipeline({ ...base, spec, model: forestJson('binary', 1, []) })).toThrow(/trained for binary/);
+    expect(() => buildOnnxPipeline({ ...base, spec, model: { ...forestJson('multiclass', 3, []), version: 2 } })).toThrow(
+      /stored random forest model is not valid: model.version/,
+    );
+  });
+});

@@ -214,10 +214,11 @@ export const forestFlavor = defineFlavor({
       const clipped = graph.node('Clip', [sums, zero, graph.constant('forest_one', doubleTensor([1], []))]);
       return { output: clipped, kind: 'probabilities' };
     }
-    // As forestPredictions: scores floored at 0, then divided by their sum (kept above 0).
+    // As forestPredictions: scores floored at 0, divided by their sum; uniform when the sum is 0.
     const floored = graph.node('Max', [sums, zero]);
     const total = graph.node('ReduceSum', [floored, graph.constant('forest_class_axis', int64Tensor([1]))], { keepdims: { int: 1 } });
-    const divisor = graph.node('Max', [total, graph.constant('forest_smallest', doubleTensor([1e-300], []))]);
-    return { output: graph.node('Div', [floored, divisor]), kind: 'probabilities' };
+    const shares = graph.node('Div', [floored, graph.node('Max', [total, graph.constant('forest_smallest', doubleTensor([1e-300], []))])]);
+    const uniform = graph.constant('forest_uniform', doubleTensor([1 / artifact.outputs], []));
+    return { output: graph.node('Where', [graph.node('Greater', [total, zero]), shares, uniform]), kind: 'probabilities' };
   },
 });

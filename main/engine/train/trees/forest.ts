@@ -60,7 +60,8 @@ const PROBABILITY_FLOOR = 1e-15;
 
 /**
  * Turns the summed outputs (rows × outputs) into predictions: binary P(class 1)
- * clipped to [0, 1], multiclass scores floored at 0 and normalised, regression as is.
+ * clipped to [0, 1], multiclass scores floored at 0 and normalised (uniform when none is above 0),
+ * regression as is.
  * The ONNX part of the forest computes the same.
  */
 export function forestPredictions(objective: GbdtObjective, outputs: Float64Array, width: number): Float64Array {
@@ -74,8 +75,8 @@ export function forestPredictions(objective: GbdtObjective, outputs: Float64Arra
       out[at + k] = value;
       total += value;
     }
-    const divisor = Math.max(total, 1e-300);
-    for (let k = 0; k < width; k++) out[at + k]! /= divisor;
+    // No class scored above 0 (possible, if unlikely, with one tree per class): every class is as likely.
+    for (let k = 0; k < width; k++) out[at + k] = total > 0 ? out[at + k]! / total : 1 / width;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { progressUnit, useFamilies } from '../../stores/families.js';
 import { useRuns } from '../../stores/runs.js';
 import { HistoryChart, type HistorySeries } from '../train/HistoryChart.js';
 import { metricTitle } from '../train/format.js';
@@ -10,6 +11,7 @@ import { metricColumns } from './RunsTable.js';
 /** The charts of the ticked runs: metrics, curves, confusion matrix or residuals, and their training history. */
 export function CompareSections({ labels }: { labels: Map<string, string> }) {
   const { runs, selected, focusId, focus } = useRuns();
+  const families = useFamilies((state) => state.families);
   const [classIndex, setClassIndex] = useState(0);
 
   const chosen = useMemo<LabelledRun[]>(
@@ -46,10 +48,10 @@ export function CompareSections({ labels }: { labels: Map<string, string> }) {
         runId: run.id,
         label,
         metricName: run.metricName,
-        unit: run.model === 'gbdt' ? 'round' : 'epoch',
+        unit: progressUnit(families, run.model),
         records: run.history,
       })),
-    [chosen],
+    [chosen, families],
   );
   const metricNames = [...new Set(chosen.map(({ run }) => run.metricName))];
 

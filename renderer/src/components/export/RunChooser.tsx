@@ -1,5 +1,5 @@
 import type { Run } from '../../../../shared/api/train.js';
-import { bestRun, formatMetric, formatStarted, mainMetric, metricTitle, modelTitles } from '../train/format.js';
+import { bestRun, formatMetric, formatStarted, mainMetric, metricTitle, modelTitle } from '../train/format.js';
 
 const taskTitles: Record<Run['task'], string> = {
   binary: 'binary classification',
@@ -41,7 +41,7 @@ export function RunChooser({
         >
           {runs.map((candidate) => (
             <option key={candidate.id} value={candidate.id}>
-              {modelTitles[candidate.model]} · {metricTitle(candidate.metricName)} {formatMetric(mainMetric(candidate))} ·{' '}
+              {modelTitle(candidate.model)} · {metricTitle(candidate.metricName)} {formatMetric(mainMetric(candidate))} ·{' '}
               {formatStarted(candidate.startedAt)}
               {candidate.id === best?.id ? ' · best' : ''}
             </option>
@@ -51,7 +51,7 @@ export function RunChooser({
       {run ? (
         <>
           <p className="export-run-summary">
-            <strong>{modelTitles[run.model]}</strong> predicting <strong>{run.target}</strong> ({taskTitles[run.task]})
+            <strong>{modelTitle(run.model)}</strong> predicting <strong>{run.target}</strong> ({taskTitles[run.task]})
             {run.id === best?.id ? <span className="best-badge">★ Best</span> : null}
             <br />
             <span className="muted">

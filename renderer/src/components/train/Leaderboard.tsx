@@ -1,24 +1,24 @@
 import type { Run } from '../../../../shared/api/train.js';
+import { familyInfo, useFamilies } from '../../stores/families.js';
 import { formatDuration, formatMetric, mainMetric, metricTitle, statusTitles } from './format.js';
 
-function num(params: Record<string, unknown>, key: string): string | null {
-  const value = params[key];
-  return typeof value === 'number' ? String(Number(value.toPrecision(3))) : null;
+function shown(value: unknown): string | null {
+  if (typeof value === 'number') return String(Number(value.toPrecision(3)));
+  if (typeof value === 'string' || typeof value === 'boolean') return String(value);
+  return null;
 }
 
-/** The few hyperparameters that tell candidates of one family apart. */
+/** The few hyperparameters that tell candidates of one family apart: the fields its family marks for summaries. */
 export function paramSummary(run: Run): string {
-  const params = run.params;
-  const parts: (string | null)[] =
-    run.model === 'gbdt'
-      ? [num(params, 'learningRate') && `lr ${num(params, 'learningRate')}`, num(params, 'maxDepth') && `depth ${num(params, 'maxDepth')}`]
-      : run.model === 'mlp'
-        ? [
-            num(params, 'layers') && num(params, 'width') && `${num(params, 'layers')}×${num(params, 'width')}`,
-            num(params, 'learningRate') && `lr ${num(params, 'learningRate')}`,
-          ]
-        : [num(params, 'l2') && `L2 ${num(params, 'l2')}`];
-  return parts.filter((part): part is string => Boolean(part)).join(' · ');
+  const fields = familyInfo(useFamilies.getState().families, run.model)?.fields ?? [];
+  return fields
+    .filter((field) => field.summary)
+    .map((field) => {
+      const value = shown(run.params[field.key]);
+      return value === null ? null : `${field.short} ${value}`;
+    })
+    .filter((part): part is string => part !== null)
+    .join(' · ');
 }
 
 export function Leaderboard({

@@ -1,9 +1,10 @@
 import { useMemo } from 'react';
 import type { Job } from '../../../../shared/api.js';
-import type { Run, Task } from '../../../../shared/api/train.js';
+import type { FamilyInfo, Run, Task } from '../../../../shared/api/train.js';
 import { ProgressBar } from '../ProgressBar.js';
+import { familyShortLabel, progressUnit, useFamilies } from '../../stores/families.js';
 import { isJobActive, trainResult, useTrain, type LiveRun } from '../../stores/train.js';
-import { bestRun, dataWaitShare, formatEta, formatRate, metricTitle, modelShortName } from './format.js';
+import { bestRun, dataWaitShare, formatEta, formatRate, metricTitle } from './format.js';
 import { HistoryChart, type HistorySeries } from './HistoryChart.js';
 import { Leaderboard } from './Leaderboard.js';
 
@@ -20,7 +21,7 @@ const jobStateTitles: Record<Job['state'], string> = {
 const highDataWait = 0.4;
 
 /** Names runs by family and the order they started in this job: "GBDT 1", "MLP 2". */
-export function runLabels(liveRuns: LiveRun[], jobRuns: Run[], task: Task | undefined): Map<string, string> {
+export function runLabels(liveRuns: LiveRun[], jobRuns: Run[], task: Task | undefined, families: FamilyInfo[]): Map<string, string> {
   const order: { id: string; model: Run['model'] }[] = [];
   for (const run of [
     ...jobRuns.map((run) => ({ id: run.id, model: run.model })),
@@ -28,22 +29,23 @@ export function runLabels(liveRuns: LiveRun[], jobRuns: Run[], task: Task | unde
   ]) {
     if (!order.some((entry) => entry.id === run.id)) order.push(run);
   }
-  return new Map(order.map((entry, index) => [entry.id, `${modelShortName(entry.model, task)} ${index + 1}`]));
+  return new Map(order.map((entry, index) => [entry.id, `${familyShortLabel(families, entry.model, task)} ${index + 1}`]));
 }
 
 export function LivePanel({ task, auto }: { task: Task | undefined; auto: boolean }) {
   const { job, jobRuns, liveRuns, last, cancel } = useTrain();
-  const labels = useMemo(() => runLabels(liveRuns, jobRuns, task), [liveRuns, jobRuns, task]);
+  const families = useFamilies((state) => state.families);
+  const labels = useMemo(() => runLabels(liveRuns, jobRuns, task, families), [liveRuns, jobRuns, task, families]);
   const series = useMemo<HistorySeries[]>(
     () =>
       liveRuns.map((live) => ({
         runId: live.runId,
         label: labels.get(live.runId) ?? live.model,
         metricName: live.metricName,
-        unit: live.model === 'gbdt' ? 'round' : 'epoch',
+        unit: progressUnit(families, live.model),
         records: live.records,
       })),
-    [liveRuns, labels],
+    [liveRuns, labels, families],
   );
   if (!job) return null;
 

@@ -1,14 +1,7 @@
-import type { BackendInfo, ModelChoice, TrainSettings } from '../../../../shared/api/train.js';
+import type { BackendInfo, ModelChoice, ModelFamily, ParamField, ParamValue, TrainSettings } from '../../../../shared/api/train.js';
+import { useFamilies } from '../../stores/families.js';
 import { useTrain } from '../../stores/train.js';
-import { modelTitles } from './format.js';
 import { NumberField } from './NumberField.js';
-
-const modelChoices: { value: ModelChoice; description: string }[] = [
-  { value: 'auto', description: 'Tries every family and a small search within a time budget; keeps the best.' },
-  { value: 'gbdt', description: 'Usually the strongest on tables; handles categories natively.' },
-  { value: 'linear', description: 'Fast and easy to read; a baseline.' },
-  { value: 'mlp', description: 'A small neural network on the compute backend below.' },
-];
 
 const backendTitles: Record<BackendInfo['name'], string> = {
   tensorflow: 'TensorFlow (native)',
@@ -24,7 +17,13 @@ interface Props {
 
 export function ModelSettings({ disabled, onValidity }: Props) {
   const { settings, backends, updateSettings } = useTrain();
-  const usesBackend = settings.model !== 'gbdt';
+  const families = useFamilies((state) => state.families);
+  const chosen = families.find((family) => family.id === settings.model);
+  const usesBackend = chosen ? chosen.usesBackend : true;
+  const modelChoices: { value: ModelChoice; title: string; description: string }[] = [
+    { value: 'auto', title: 'Auto', description: 'Tries every family and a small search within a time budget; keeps the best.' },
+    ...families.map((family) => ({ value: family.id, title: family.name, description: family.description })),
+  ];
 
   return (
     <div className="train-settings">
@@ -40,7 +39,7 @@ export function ModelSettings({ disabled, onValidity }: Props) {
               onChange={() => updateSettings({ model: choice.value })}
             />
             <span className="train-model-text">
-              <span className="train-model-title">{modelTitles[choice.value]}</span>
+              <span className="train-model-title">{choice.title}</span>
               <span className="train-model-description">{choice.description}</span>
             </span>
           </label>
@@ -109,7 +108,7 @@ export function ModelSettings({ disabled, onValidity }: Props) {
           ))}
         </ul>
         {!usesBackend ? (
-          <span className="train-field-hint">Trees train on the CPU with worker threads; the backend applies to the neural models.</span>
+          <span className="train-field-hint">This family trains natively on the CPU; the backend applies to the neural models.</span>
         ) : null}
       </div>
 
@@ -118,11 +117,78 @@ export function ModelSettings({ disabled, onValidity }: Props) {
   );
 }
 
+function ParamInput({
+  family,
+  field,
+  value,
+  disabled,
+  onValidity,
+}: {
+  family: ModelFamily;
+  field: ParamField;
+  value: ParamValue;
+  disabled: boolean;
+  onValidity(id: string, valid: boolean): void;
+}) {
+  const updateParams = useTrain((state) => state.updateParams);
+  const id = `${family}-${field.key}`;
+  if (field.kind === 'boolean') {
+    return (
+      <label className="train-check" title={field.help}>
+        <input
+          id={id}
+          type="checkbox"
+          checked={value === true}
+          disabled={disabled}
+          onChange={(event) => updateParams(family, { [field.key]: event.target.checked })}
+        />
+        {field.label}
+      </label>
+    );
+  }
+  if (field.kind === 'choice') {
+    return (
+      <div className="train-field">
+        <label htmlFor={id}>{field.label}</label>
+        <select
+          id={id}
+          className="input"
+          value={String(value)}
+          disabled={disabled}
+          onChange={(event) => updateParams(family, { [field.key]: event.target.value })}
+        >
+          {(field.choices ?? []).map((choice) => (
+            <option key={choice} value={choice}>
+              {choice}
+            </option>
+          ))}
+        </select>
+        <span className="train-field-hint">{field.help}</span>
+      </div>
+    );
+  }
+  return (
+    <NumberField
+      id={id}
+      label={field.label}
+      value={typeof value === 'number' ? value : Number(field.default)}
+      onChange={(next) => updateParams(family, { [field.key]: next })}
+      onValidity={onValidity}
+      integer={field.kind === 'integer'}
+      hint={field.help}
+      disabled={disabled}
+      {...(field.min === undefined ? {} : { min: field.min })}
+      {...(field.minExclusive ? { minExclusive: true } : {})}
+      {...(field.max === undefined ? {} : { max: field.max })}
+      {...(field.step === undefined ? {} : { step: field.step })}
+    />
+  );
+}
+
 function AdvancedSettings({ disabled, onValidity }: Props) {
-  const { settings, updateLinear, updateMlp, updateGbdt, resetAdvanced } = useTrain();
-  const show = (family: 'linear' | 'mlp' | 'gbdt') => settings.model === 'auto' || settings.model === family;
-  const { mlp, gbdt, linear } = settings;
-  const field = { onValidity, disabled };
+  const { settings, resetAdvanced } = useTrain();
+  const families = useFamilies((state) => state.families);
+  const shown = families.filter((family) => settings.model === 'auto' || settings.model === family.id);
 
   return (
     <details className="train-advanced">
@@ -130,170 +196,21 @@ function AdvancedSettings({ disabled, onValidity }: Props) {
       {settings.model === 'auto' ? (
         <p className="muted small">Auto runs its own search around good defaults; these values are used when you train one family.</p>
       ) : null}
-
-      {show('gbdt') ? (
-        <fieldset className="train-params" disabled={disabled}>
-          <legend>Gradient-boosted trees</legend>
-          <NumberField
-            id="gbdt-rounds"
-            label="Rounds"
-            value={gbdt.rounds}
-            onChange={(rounds) => updateGbdt({ rounds })}
-            min={1}
-            max={10000}
-            integer
-            {...field}
-          />
-          <NumberField
-            id="gbdt-learning-rate"
-            label="Learning rate"
-            value={gbdt.learningRate}
-            onChange={(learningRate) => updateGbdt({ learningRate })}
-            min={0}
-            minExclusive
-            max={1}
-            step={0.01}
-            {...field}
-          />
-          <NumberField
-            id="gbdt-depth"
-            label="Depth"
-            value={gbdt.maxDepth}
-            onChange={(maxDepth) => updateGbdt({ maxDepth })}
-            min={0}
-            max={16}
-            integer
-            hint="0: no limit"
-            {...field}
-          />
-          <NumberField
-            id="gbdt-subsample"
-            label="Subsample"
-            value={gbdt.subsample}
-            onChange={(subsample) => updateGbdt({ subsample })}
-            min={0}
-            minExclusive
-            max={1}
-            step={0.05}
-            {...field}
-          />
-          <NumberField
-            id="gbdt-early-stopping"
-            label="Early stopping (rounds)"
-            value={gbdt.earlyStoppingRounds}
-            onChange={(earlyStoppingRounds) => updateGbdt({ earlyStoppingRounds })}
-            min={0}
-            integer
-            hint="0: off"
-            {...field}
-          />
+      {shown.map((family) => (
+        <fieldset key={family.id} className="train-params" disabled={disabled}>
+          <legend>{family.name}</legend>
+          {family.fields.map((field) => (
+            <ParamInput
+              key={field.key}
+              family={family.id}
+              field={field}
+              value={settings[family.id]?.[field.key] ?? field.default}
+              disabled={disabled}
+              onValidity={onValidity}
+            />
+          ))}
         </fieldset>
-      ) : null}
-
-      {show('linear') ? (
-        <fieldset className="train-params" disabled={disabled}>
-          <legend>Logistic/linear regression</legend>
-          <NumberField
-            id="linear-l2"
-            label="L2"
-            value={linear.l2}
-            onChange={(l2) => updateLinear({ l2 })}
-            min={0}
-            step={0.0001}
-            {...field}
-          />
-          <NumberField
-            id="linear-learning-rate"
-            label="Learning rate"
-            value={linear.learningRate}
-            onChange={(learningRate) => updateLinear({ learningRate })}
-            min={0}
-            minExclusive
-            step={0.01}
-            {...field}
-          />
-          <NumberField
-            id="linear-epochs"
-            label="Epochs"
-            value={linear.epochs}
-            onChange={(epochs) => updateLinear({ epochs })}
-            min={1}
-            max={1000}
-            integer
-            {...field}
-          />
-        </fieldset>
-      ) : null}
-
-      {show('mlp') ? (
-        <fieldset className="train-params" disabled={disabled}>
-          <legend>Neural network (MLP)</legend>
-          <NumberField
-            id="mlp-layers"
-            label="Hidden layers"
-            value={mlp.layers}
-            onChange={(layers) => updateMlp({ layers })}
-            min={1}
-            max={8}
-            integer
-            {...field}
-          />
-          <NumberField
-            id="mlp-width"
-            label="Width"
-            value={mlp.width}
-            onChange={(width) => updateMlp({ width })}
-            min={2}
-            max={4096}
-            integer
-            {...field}
-          />
-          <NumberField
-            id="mlp-dropout"
-            label="Dropout"
-            value={mlp.dropout}
-            onChange={(dropout) => updateMlp({ dropout })}
-            min={0}
-            max={0.9}
-            step={0.05}
-            {...field}
-          />
-          <NumberField
-            id="mlp-learning-rate"
-            label="Learning rate"
-            value={mlp.learningRate}
-            onChange={(learningRate) => updateMlp({ learningRate })}
-            min={0}
-            minExclusive
-            step={0.0001}
-            {...field}
-          />
-          <NumberField
-            id="mlp-batch-size"
-            label="Batch size"
-            value={mlp.batchSize}
-            onChange={(batchSize) => updateMlp({ batchSize })}
-            min={1}
-            integer
-            {...field}
-          />
-          <NumberField
-            id="mlp-epochs"
-            label="Epochs"
-            value={mlp.epochs}
-            onChange={(epochs) => updateMlp({ epochs })}
-            min={1}
-            max={1000}
-            integer
-            {...field}
-          />
-          <label className="train-check">
-            <input type="checkbox" checked={mlp.classWeights} onChange={(event) => updateMlp({ classWeights: event.target.checked })} />
-            Class weights (for imbalanced targets)
-          </label>
-        </fieldset>
-      ) : null}
-
+      ))}
       <button type="button" className="button small" disabled={disabled} onClick={resetAdvanced}>
         Restore defaults
       </button>

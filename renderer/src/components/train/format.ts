@@ -1,21 +1,17 @@
 /** How runs, models and metrics read in the Train and Compare steps. */
 import type { ModelChoice, ModelFamily, Run, Task } from '../../../../shared/api/train.js';
+import { familyName, familyShortLabel, useFamilies } from '../../stores/families.js';
 
 // Ranking lives outside components so the stores can use it; the components keep importing it from here.
 export { bestRun, higherIsBetter, mainMetric } from '../../runs/ranking.js';
 
-export const modelTitles: Record<ModelChoice, string> = {
-  auto: 'Auto',
-  gbdt: 'Gradient-boosted trees',
-  linear: 'Logistic/linear regression',
-  mlp: 'Neural network (MLP)',
-};
+/** The title of a model choice, from the families the engine registers. */
+export function modelTitle(model: ModelChoice): string {
+  return model === 'auto' ? 'Auto' : familyName(useFamilies.getState().families, model);
+}
 
 export function modelShortName(model: ModelFamily, task?: Task): string {
-  if (model === 'gbdt') return 'GBDT';
-  if (model === 'mlp') return 'MLP';
-  if (task === 'regression') return 'Linear';
-  return task ? 'Logistic' : 'Linear';
+  return familyShortLabel(useFamilies.getState().families, model, task);
 }
 
 const metricTitles: Record<string, string> = {
