@@ -26,21 +26,15 @@ import type { JobContext } from '../jobs/jobs.js';
 import { describeParquet, isNumericColumnType, parquetSource } from '../train/data/load.js';
 import { RunRepository } from '../train/runs.js';
 import type { PreprocessingSpec } from '../train/types.js';
+import { runInWorker } from '../workers/supervisor.js';
+import { withWorkDir } from '../workers/workDir.js';
 import { clientFiles } from './clients.js';
 import { DEFAULT_BASE_IMAGE, dockerfile, dockerignore } from './dockerfile.js';
 import { ExportRepository, newExportId } from './exports.js';
-import {
-  buildOnnxPipeline,
-  inputFields,
-  OUTPUT_LABEL,
-  OUTPUT_PREDICTION,
-  OUTPUT_PROBABILITIES,
-  type DatasetColumn,
-} from './onnx/pipeline.js';
-import { computeTrainingProfile, type TrainingProfile } from './onnx/profile.js';
+import { inputFields, OUTPUT_LABEL, OUTPUT_PREDICTION, OUTPUT_PROBABILITIES, type DatasetColumn } from './onnx/pipeline.js';
+import type { TrainingProfile } from './onnx/profile.js';
 import { DEFAULT_THRESHOLD } from './onnx/reference.js';
-import { rowsToRawColumns, type RawRow } from './onnx/rows.js';
-import { verifyExport } from './parity.js';
+import type { RawRow } from './onnx/rows.js';
 
 /** What the model server reads beside model.onnx (resources/server/SCHEMA.md, format 1). */
 export interface BundleSchema {
@@ -326,39 +320,28 @@ export async function createExport(
   const destination = resolve(input.outDir ?? join(context.workspace.artifactsDir, 'exports', run.id));
   const mode = await checkDestination(destination);
 
-  job.progress({ stage: 'reading', fraction: 0.02, message: `Reading the run's model and the ${heldOutName} split` });
-  const { family, model, spec } = await readRunArtifacts(context.workspace.artifactsDir, run);
-  const { heldOutRows, trainRows, columns } = await context.duck.with(job.signal, async (connection) => {
-    const train = await readRawRows(connection, split.train.path, spec, Number.MAX_SAFE_INTEGER);
-    const held = await readRawRows(connection, heldOut.path, spec, MAX_PARITY_ROWS);
-    return { heldOutRows: held.rows, trainRows: train.rows, columns: train.columns };
-  });
-  if (heldOutRows.length === 0) throw new KilnError('bad_input', `The ${heldOutName} split has no rows to check the export on.`, 'runId');
-  job.throwIfCancelled();
-
-  job.progress({ stage: 'building', fraction: 0.2, message: `Building the ONNX graph (${family}, ${spec.task})` });
-  const profile = computeTrainingProfile(spec, rowsToRawColumns(spec, trainRows));
+  // Rows, graph, reference predictions and parity run in a worker process: this process serves the UI.
   const threshold = DEFAULT_THRESHOLD;
   const kilnVersion = packageInfo().version;
-  const onnxBytes = buildOnnxPipeline({
-    spec,
-    model,
-    family,
-    runId: run.id,
-    datasetVersion: run.datasetVersion ?? '',
-    inputSchema: columns,
-    threshold,
-    trainingProfile: profile,
-    kilnVersion,
+  const { computed, onnxBytes } = await withWorkDir(context.workspace.tmpDir, 'export', async (workDir) => {
+    const result = await runInWorker(
+      'export.compute',
+      {
+        run,
+        artifactsDir: context.workspace.artifactsDir,
+        trainPath: split.train.path,
+        heldOutPath: heldOut.path,
+        heldOutName,
+        threshold,
+        kilnVersion,
+        sampleRows: SAMPLE_ROWS,
+        workDir,
+      },
+      job,
+    );
+    return { computed: result, onnxBytes: await readFile(result.onnxPath) };
   });
-  job.throwIfCancelled();
-
-  job.progress({
-    stage: 'parity',
-    fraction: 0.35,
-    message: `Checking parity on ${heldOutRows.length.toLocaleString('en-US')} ${heldOutName} rows`,
-  });
-  const parity = await verifyExport({ onnxBytes, family, spec, model, rows: heldOutRows, threshold });
+  const { spec, columns, trainingProfile: profile, parity, sampleRows } = computed;
   job.throwIfCancelled();
 
   job.progress({ stage: 'writing', fraction: 0.6, message: `Writing the bundle to ${destination}` });
@@ -388,7 +371,7 @@ export async function createExport(
     job.throwIfCancelled();
     await writeFile(join(temp, 'Dockerfile'), dockerfile({ baseImage: DEFAULT_BASE_IMAGE, kilnVersion, runId: run.id }));
     await writeFile(join(temp, '.dockerignore'), dockerignore());
-    for (const file of clientFiles(schema, heldOutRows.slice(0, 2))) {
+    for (const file of clientFiles(schema, sampleRows.slice(0, 2))) {
       await mkdir(dirname(join(temp, file.path)), { recursive: true });
       await writeFile(join(temp, file.path), file.content, file.executable ? { mode: 0o755 } : {});
     }
@@ -408,7 +391,7 @@ export async function createExport(
     onnx: onnxPath,
     onnxBytes: onnxBytes.byteLength,
     parity: { rows: parity.rows, maxAbsDiff: parity.maxAbsDiff },
-    sampleRows: heldOutRows.slice(0, SAMPLE_ROWS),
+    sampleRows,
   });
   job.progress({
     stage: 'done',
