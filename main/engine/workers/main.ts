@@ -3,6 +3,8 @@
  * receives one `start`, runs the task, streams progress, sends the result and
  * exits. It never opens SQLite; the parent records what it sends.
  */
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { KilnError } from '../../../shared/errors.js';
 import type { JobProgress } from '../jobs/jobs.js';
 import { isParentMessage, type StartMessage, type WorkerMessage } from './protocol.js';
@@ -84,6 +86,26 @@ async function start(message: StartMessage): Promise<void> {
   // DuckDB and onnxruntime may keep native handles open; the work is done, so leave.
   process.exit(0);
 }
+
+/**
+ * Below the engine's own priority, so on a busy machine the process that
+ * serves the UI gets the CPU first. Linux keeps a niceness per thread and a
+ * new thread inherits its creator's, so every thread there now (V8's, libuv's)
+ * is lowered before any task code runs; DuckDB's and onnxruntime's threads,
+ * started later from these, inherit it.
+ */
+const workerNiceness = 10;
+function lowerPriority(): void {
+  const threads = process.platform === 'linux' ? readdirSync('/proc/self/task').map(Number) : [0];
+  for (const thread of threads) {
+    try {
+      setPriority(thread, workerNiceness);
+    } catch {
+      // Not permitted here (some sandboxes), or the thread has ended: the work runs as before, only less politely.
+    }
+  }
+}
+lowerPriority();
 
 if (!process.send) {
   process.stderr.write("This is Kiln's worker process; the engine starts it (child_process.fork).\n");

@@ -187,6 +187,13 @@ describe('export and profile in worker processes', () => {
       await waitUntil(jobId, (job) => job.stage === 'parity' || terminal.has(job.state));
       const pids = workerPids();
       expect(pids).toHaveLength(1);
+      // The worker runs below the host's priority, every thread of it, onnxruntime's and DuckDB's included (Linux's niceness is per thread).
+      const threadNiceness = execFileSync('ps', ['-L', '-o', 'ni=', '-p', String(pids[0])], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/)
+        .map(Number);
+      expect(threadNiceness.length).toBeGreaterThan(1);
+      expect(new Set(threadNiceness)).toEqual(new Set([10]));
       await call<Job>('jobs.cancel', { jobId });
       // The host is not blocked by the hung worker while it waits to kill it.
       expect((await call<Job>('jobs.get', { jobId })).state).toBe('running');
