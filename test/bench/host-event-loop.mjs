@@ -34,23 +34,26 @@ async function runHost() {
   const { startHost } = await import(join(root, 'dist/main/host/server.js'));
   const engine = new Engine({ home: process.env.KILN_HOME, shell: 'browser' });
   const host = await startHost({ engine, rendererDir: join(root, 'dist/renderer'), port: 0 });
-  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+  // One histogram per round, and one over every round's window.
+  const round = monitorEventLoopDelay({ resolution: resolutionMs });
+  const all = monitorEventLoopDelay({ resolution: resolutionMs });
+  const ms = (ns) => ns / 1e6;
+  const figures = (histogram) => ({
+    p50: ms(histogram.percentile(50)),
+    p99: ms(histogram.percentile(99)),
+    max: ms(histogram.max),
+    samples: histogram.count,
+  });
   process.on('message', async (message) => {
     if (message === 'start') {
-      histogram.reset();
-      histogram.enable();
+      round.reset();
+      round.enable();
+      all.enable();
       process.send({ type: 'started' });
     } else if (message === 'stop') {
-      histogram.disable();
-      const ms = (ns) => ns / 1e6;
-      process.send({
-        type: 'figures',
-        p50: ms(histogram.percentile(50)),
-        p99: ms(histogram.percentile(99)),
-        max: ms(histogram.max),
-        samples: histogram.count,
-        rssMb: process.memoryUsage().rss / 1e6,
-      });
+      round.disable();
+      all.disable();
+      process.send({ type: 'figures', round: figures(round), all: figures(all), rssMb: process.memoryUsage().rss / 1e6 });
     } else if (message === 'close') {
       await host.close();
       await engine.close();
@@ -58,6 +61,15 @@ async function runHost() {
     }
   });
   process.send({ type: 'ready', port: host.port, token: host.token });
+}
+
+function describeLatencies(latencies) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (share) => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
+  return (
+    `API round trip (jobs.list every ${probeEveryMs} ms): p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, ` +
+    `max ${sorted.at(-1).toFixed(1)} ms (${sorted.length} requests)`
+  );
 }
 
 async function runBench() {
@@ -132,6 +144,8 @@ async function runBench() {
     const rounds = Number(process.env.KILN_BENCH_ROUNDS ?? 3);
     // features.suggest has already profiled the table for Y: other targets keep every profile uncached.
     const targets = ['sex', 'race', 'education', 'occupation', 'relationship'];
+    const allLatencies = [];
+    let overall;
     for (let round = 0; round < rounds; round++) {
       child.send('start');
       await next('started');
@@ -158,21 +172,23 @@ async function runBench() {
         timed('profile', call('profile.compute', { datasetId: dataset.id, target: targets[round % targets.length] })),
       ]);
       child.send('stop');
-      const figures = await next('figures');
+      const { round: figures, all, rssMb } = await next('figures');
       probing = false;
       await probe;
-      latencies.sort((a, b) => a - b);
-      const at = (share) => latencies[Math.min(latencies.length - 1, Math.floor(share * latencies.length))];
+      allLatencies.push(...latencies);
+      overall = all;
       console.log(
         `round ${round + 1}: host event-loop delay p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms, ` +
-          `max ${figures.max.toFixed(1)} ms (${figures.samples} samples at ${resolutionMs} ms resolution; ${done.join(', ')}; host RSS ${figures.rssMb.toFixed(0)} MB; ` +
+          `max ${figures.max.toFixed(1)} ms (${figures.samples} samples at ${resolutionMs} ms resolution; ${done.join(', ')}; host RSS ${rssMb.toFixed(0)} MB; ` +
           `load ${loadavg()[0].toFixed(2)})`,
       );
-      console.log(
-        `         API round trip (jobs.list every ${probeEveryMs} ms): p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, ` +
-          `max ${latencies.at(-1).toFixed(1)} ms (${latencies.length} requests)`,
-      );
+      console.log(`         ${describeLatencies(latencies)}`);
     }
+    console.log(
+      `all ${rounds} rounds: host event-loop delay p50 ${overall.p50.toFixed(1)} ms, p99 ${overall.p99.toFixed(1)} ms, ` +
+        `max ${overall.max.toFixed(1)} ms (${overall.samples} samples)`,
+    );
+    console.log(`         ${describeLatencies(allLatencies)}`);
   } finally {
     child.send('close');
     await new Promise((resolve) => child.once('exit', resolve));
