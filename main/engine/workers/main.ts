@@ -27,7 +27,8 @@ function send(message: WorkerMessage): Promise<void> {
  * Test-only: KILN_TEST_WORKER_CRASH_AT=<task>:<stage> makes the worker exit
  * with code 3 when the task reports that stage; KILN_TEST_WORKER_HANG_AT the
  * same, but the worker blocks instead and never reads a cancel, so only a
- * kill stops it. Nothing in Kiln sets them.
+ * kill stops it; KILN_TEST_WORKER_WAIT_AT_START=<task> holds the task back
+ * until the worker is cancelled or loses its parent. Nothing in Kiln sets them.
  */
 function testHook(task: string, stage: string | undefined): void {
   const at = `${task}:${stage ?? ''}`;
@@ -67,6 +68,14 @@ async function start(message: StartMessage): Promise<void> {
     },
   };
   try {
+    if (process.env.KILN_TEST_WORKER_WAIT_AT_START === message.task) {
+      // A live handle, as real work holds (a query, a file), so the process cannot simply drain and exit.
+      const busy = setInterval(() => undefined, 1000);
+      context.progress({ stage: 'waiting', message: 'Held back by KILN_TEST_WORKER_WAIT_AT_START' });
+      await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }));
+      clearInterval(busy);
+    }
+    context.throwIfCancelled();
     const result = await run(message, context);
     await send({ type: 'done', result });
   } catch (error) {

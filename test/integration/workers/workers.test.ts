@@ -6,9 +6,10 @@
  * browser-mode host's HTTP API, on a real engine. Needs `npm run build:main`
  * (the worker is forked from dist/).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, Job } from '../../../shared/api.js';
 import type { ExportBundle } from '../../../shared/api/export.js';
@@ -17,7 +18,7 @@ import type { WireResult } from '../../../shared/client.js';
 import type { Engine } from '../../../main/engine/engine.js';
 import { ExportRepository } from '../../../main/engine/export/exports.js';
 import { startHost, type RunningHost } from '../../../main/host/server.js';
-import { adultCsv, createTestEngine, tempDir } from '../../helpers/engine.js';
+import { adultCsv, createTestEngine, repoRoot, tempDir } from '../../helpers/engine.js';
 
 const token = 'workers-test-token-0123456789';
 let engine: Engine;
@@ -56,10 +57,10 @@ async function waitUntil(jobId: string, done: (job: Job) => boolean, timeoutMs =
 const finished = (jobId: string) => waitUntil(jobId, (job) => terminal.has(job.state));
 
 /** Worker processes that are children of this test process, by pid. */
-function workerPids(): number[] {
+function workerPids(parent = process.pid): number[] {
   let listing = '';
   try {
-    listing = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    listing = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(parent)], { encoding: 'utf8' });
   } catch {
     // ps exits 1 when the process has no children.
   }
@@ -69,12 +70,22 @@ function workerPids(): number[] {
     .map((line) => Number(line.trim().split(/\s+/)[0]));
 }
 
+/** A zombie counts as gone: in a container nothing may reap an orphan that has exited. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .startsWith('Z');
   } catch {
     return false;
+  }
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -204,5 +215,44 @@ describe('export and profile in worker processes', () => {
     expect(workerPids()).toEqual([]);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(join(home, 'tmp')).filter((name) => name.startsWith('export-'))).toEqual([]);
+  });
+
+  it('a worker whose parent dies stops too', async () => {
+    // A parent process of its own, killed without warning while its worker waits for work.
+    const parentScript = join(scratch, 'parent.mjs');
+    const supervisor = pathToFileURL(join(repoRoot, 'dist', 'main', 'engine', 'workers', 'supervisor.js')).href;
+    const request = {
+      parquetPath: engine.context.datasets.storagePath(dataset.id),
+      datasetId: dataset.id,
+      version: dataset.version,
+      optionsHash: 'orphan',
+      rowCount: dataset.rowCount,
+      columnCount: dataset.columns.length,
+      target: null,
+      sample: null,
+      workDir: scratch,
+    };
+    writeFileSync(
+      parentScript,
+      `import { runInWorker } from ${JSON.stringify(supervisor)};\n` +
+        `const job = { signal: new AbortController().signal, progress: (update) => console.log(update.stage) };\n` +
+        `runInWorker('profile.compute', ${JSON.stringify(request)}, job).catch(() => {});\n`,
+    );
+    const parent = spawn(process.execPath, [parentScript], {
+      env: { ...process.env, KILN_TEST_WORKER_WAIT_AT_START: 'profile.compute' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let parentOutput = '';
+    parent.stdout.on('data', (chunk: Buffer) => (parentOutput += chunk.toString()));
+    try {
+      // The worker has taken the task and holds it: only its parent's death can end it now.
+      await waitFor(() => parentOutput.includes('waiting'), 'the worker starting');
+      const [orphan] = workerPids(parent.pid);
+      expect(orphan).toBeDefined();
+      parent.kill('SIGKILL');
+      await waitFor(() => !alive(orphan!), 'the orphaned worker exiting');
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });
