@@ -107,7 +107,8 @@ export function runInWorker<K extends TaskName>(
           } catch (error) {
             // Recording progress failed (a closed database): the result would have nowhere to go either.
             child.kill('SIGKILL');
-            conclude({ ok: false, error: error instanceof KilnError ? error : new KilnError('internal', String(error)) });
+            const message = error instanceof Error ? error.message : String(error);
+            conclude({ ok: false, error: error instanceof KilnError ? error : new KilnError('internal', message) });
           }
           return;
         case 'done':
@@ -144,7 +145,8 @@ export function runInWorker<K extends TaskName>(
       }
     };
     child.once('exit', (code, signal) => finish(signal ? `was killed by ${signal}` : `exited with code ${code ?? 'unknown'}`));
-    child.once('error', (error) => {
+    // Always listened to: an unheard 'error' event would throw in the engine's process.
+    child.on('error', (error) => {
       // 'exit' may never come when the fork itself failed.
       if (child.pid === undefined) {
         stderrTail += error.message;
