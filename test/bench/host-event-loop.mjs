@@ -45,10 +45,10 @@ async function runHost() {
     samples: histogram.count,
   });
   process.on('message', async (message) => {
-    if (message === 'start') {
+    if (message === 'start' || message === 'start-idle') {
       round.reset();
       round.enable();
-      all.enable();
+      if (message === 'start') all.enable();
       process.send({ type: 'started' });
     } else if (message === 'stop') {
       round.disable();
@@ -139,6 +139,17 @@ async function runBench() {
       `Trained ${runId} on adult.csv (${dataset.rowCount} rows); cores ${cpus().length}, load ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
+    );
+
+    // The floor: the same figures with no job running, which on a shared machine is not zero.
+    child.send('start-idle');
+    await next('started');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    child.send('stop');
+    const { round: idle } = await next('figures');
+    console.log(
+      `idle:    host event-loop delay p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms, max ${idle.max.toFixed(1)} ms ` +
+        `(${idle.samples} samples over 2 s)`,
     );
 
     const rounds = Number(process.env.KILN_BENCH_ROUNDS ?? 3);
