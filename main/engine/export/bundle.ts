@@ -23,26 +23,17 @@ import type { TrainingProfile } from '../../../shared/serving/profile.js';
 import { BundleSchemaError, parseBundleSchema, type BundleSchemaFile, type ServingSchema } from '../../../shared/serving/schema.js';
 import { appRoot, packageInfo, resourcesDir } from '../../paths.js';
 import type { EngineContext } from '../context.js';
-import { CleanRepository } from '../data/cleanRepository.js';
 import type { JobContext } from '../jobs/jobs.js';
 import { describeParquet, featureExpression, featureNumber, parquetSource } from '../train/data/load.js';
-import { RunRepository } from '../train/runs.js';
 import type { PreprocessingSpec } from '../train/types.js';
+import { runInWorker } from '../workers/supervisor.js';
+import { withWorkDir } from '../workers/workDir.js';
 import { clientFiles } from './clients.js';
 import { DEFAULT_BASE_IMAGE, dockerfile, dockerignore } from './dockerfile.js';
-import { ExportRepository, newExportId } from './exports.js';
-import {
-  buildOnnxPipeline,
-  inputFields,
-  OUTPUT_LABEL,
-  OUTPUT_PREDICTION,
-  OUTPUT_PROBABILITIES,
-  type DatasetColumn,
-} from './onnx/pipeline.js';
-import { computeTrainingProfile } from './onnx/profile.js';
+import { newExportId } from './exports.js';
+import { inputFields, OUTPUT_LABEL, OUTPUT_PREDICTION, OUTPUT_PROBABILITIES, type DatasetColumn } from './onnx/pipeline.js';
 import { DEFAULT_THRESHOLD } from './onnx/reference.js';
-import { rowsToRawColumns, type RawRow } from './onnx/rows.js';
-import { verifyExport } from './parity.js';
+import type { RawRow } from './onnx/rows.js';
 
 /** The model server as `npm run build` writes it (build:server), and the static files that go beside it. */
 export const SERVER_BUILD = join(appRoot, 'dist', 'server', 'server.mjs');
@@ -201,14 +192,8 @@ export function checkBundleSchema(file: BundleSchemaFile): ServingSchema {
 }
 
 function missingMarkersOf(context: EngineContext, datasetId: string | null): string[] {
-  if (datasetId === null) return [...DEFAULT_MISSING_MARKERS];
-  const row = context.workspace.db.prepare('SELECT import_json FROM datasets WHERE id = ?').get(datasetId) as
-    { import_json: string | null } | undefined;
-  if (!row?.import_json) return [...DEFAULT_MISSING_MARKERS];
-  const report = JSON.parse(row.import_json) as { missing?: unknown };
-  return Array.isArray(report.missing) && report.missing.every((marker) => typeof marker === 'string')
-    ? (report.missing as string[])
-    : [...DEFAULT_MISSING_MARKERS];
+  const report = datasetId === null ? null : context.datasets.importReport(datasetId);
+  return report ? [...report.missing] : [...DEFAULT_MISSING_MARKERS];
 }
 
 function datasetName(context: EngineContext, datasetId: string | null): string | null {
@@ -313,7 +298,7 @@ export async function createExport(
   job: JobContext,
   input: { runId: string; outDir?: string | undefined },
 ): Promise<ExportBundle> {
-  const runs = new RunRepository(context.workspace.db);
+  const runs = context.runs;
   const run = runs.get(input.runId);
   if (run.status !== 'succeeded') {
     throw new KilnError(
@@ -324,7 +309,7 @@ export async function createExport(
   }
   if (run.splitId === null)
     throw new KilnError('bad_input', `The run ${run.id} records no split, so there are no held-out rows to check it on.`, 'runId');
-  const split = new CleanRepository(context.workspace.db).getSplit(run.splitId);
+  const split = context.clean.getSplit(run.splitId);
   const heldOut = split.test ?? split.valid;
   if (!heldOut) {
     throw new KilnError('bad_input', `The run's split has neither a test nor a validation part, so the export cannot be checked.`, 'runId');
@@ -339,39 +324,28 @@ export async function createExport(
     );
   }
 
-  job.progress({ stage: 'reading', fraction: 0.02, message: `Reading the run's model and the ${heldOutName} split` });
-  const { family, model, spec } = await readRunArtifacts(context.workspace.artifactsDir, run);
-  const { heldOutRows, trainRows, columns } = await context.duck.with(job.signal, async (connection) => {
-    const train = await readRawRows(connection, split.train.path, spec, Number.MAX_SAFE_INTEGER);
-    const held = await readRawRows(connection, heldOut.path, spec, MAX_PARITY_ROWS);
-    return { heldOutRows: held.rows, trainRows: train.rows, columns: train.columns };
-  });
-  if (heldOutRows.length === 0) throw new KilnError('bad_input', `The ${heldOutName} split has no rows to check the export on.`, 'runId');
-  job.throwIfCancelled();
-
-  job.progress({ stage: 'building', fraction: 0.2, message: `Building the ONNX graph (${family}, ${spec.task})` });
-  const profile = computeTrainingProfile(spec, rowsToRawColumns(spec, trainRows));
+  // Rows, graph, reference predictions and parity run in a worker process: this process serves the UI.
   const threshold = DEFAULT_THRESHOLD;
   const kilnVersion = packageInfo().version;
-  const onnxBytes = buildOnnxPipeline({
-    spec,
-    model,
-    family,
-    runId: run.id,
-    datasetVersion: run.datasetVersion ?? '',
-    inputSchema: columns,
-    threshold,
-    trainingProfile: profile,
-    kilnVersion,
+  const { computed, onnxBytes } = await withWorkDir(context.workspace.tmpDir, 'export', async (workDir) => {
+    const result = await runInWorker(
+      'export.compute',
+      {
+        run,
+        artifactsDir: context.workspace.artifactsDir,
+        trainPath: split.train.path,
+        heldOutPath: heldOut.path,
+        heldOutName,
+        threshold,
+        kilnVersion,
+        sampleRows: SAMPLE_ROWS,
+        workDir,
+      },
+      job,
+    );
+    return { computed: result, onnxBytes: await readFile(result.onnxPath) };
   });
-  job.throwIfCancelled();
-
-  job.progress({
-    stage: 'parity',
-    fraction: 0.35,
-    message: `Checking parity on ${heldOutRows.length.toLocaleString('en-US')} ${heldOutName} rows`,
-  });
-  const parity = await verifyExport({ onnxBytes, family, spec, model, rows: heldOutRows, threshold });
+  const { spec, columns, trainingProfile: profile, parity, sampleRows } = computed;
   job.throwIfCancelled();
 
   job.progress({ stage: 'writing', fraction: 0.6, message: `Writing the bundle to ${destination}` });
@@ -401,7 +375,7 @@ export async function createExport(
     job.throwIfCancelled();
     await writeFile(join(temp, 'Dockerfile'), dockerfile({ baseImage: DEFAULT_BASE_IMAGE, kilnVersion, runId: run.id }));
     await writeFile(join(temp, '.dockerignore'), dockerignore());
-    for (const file of clientFiles(schema, heldOutRows.slice(0, 2))) {
+    for (const file of clientFiles(schema, sampleRows.slice(0, 2))) {
       await mkdir(dirname(join(temp, file.path)), { recursive: true });
       await writeFile(join(temp, file.path), file.content, file.executable ? { mode: 0o755 } : {});
     }
@@ -412,7 +386,7 @@ export async function createExport(
     throw error;
   }
 
-  const exportsRepository = new ExportRepository(context.workspace.db);
+  const exportsRepository = context.exports;
   const onnxPath = join(destination, 'model.onnx');
   const bundle = exportsRepository.create(newExportId(), {
     runId: run.id,
@@ -421,7 +395,7 @@ export async function createExport(
     onnx: onnxPath,
     onnxBytes: onnxBytes.byteLength,
     parity: { rows: parity.rows, maxAbsDiff: parity.maxAbsDiff },
-    sampleRows: heldOutRows.slice(0, SAMPLE_ROWS),
+    sampleRows,
   });
   job.progress({
     stage: 'done',

@@ -6,8 +6,6 @@ import { KilnError } from '../../../shared/errors.js';
 import type { EngineContext } from '../context.js';
 import { createExport } from '../export/bundle.js';
 import { buildBundleImage, containerLogs, containerStatus, dockerStatus, runImage, sendTestRow, stopContainer } from '../export/docker.js';
-import { ExportRepository } from '../export/exports.js';
-import { RunRepository } from '../train/runs.js';
 
 type ExportHandlers = HandlersFor<
   | 'export.create'
@@ -34,8 +32,8 @@ export function defaultImageTag(bundle: ExportBundle): string {
 }
 
 export function exportHandlers(context: EngineContext): ExportHandlers {
-  const exportsRepository = new ExportRepository(context.workspace.db);
-  const runs = new RunRepository(context.workspace.db);
+  const exportsRepository = context.exports;
+  const runs = context.runs;
 
   const requireBundleFolder = (bundle: ExportBundle) => {
     if (!existsSync(join(bundle.bundle, 'Dockerfile'))) {

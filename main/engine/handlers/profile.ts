@@ -2,8 +2,9 @@ import type { Dataset, HandlersFor, ProfileOptions } from '../../../shared/api.j
 import type { profileMethods } from '../../../shared/api/profile.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { EngineContext } from '../context.js';
-import { computeProfile } from '../data/profile.js';
 import { ProfileStore, profileOptionsHash, type NormalizedProfileOptions } from '../data/profileStore.js';
+import { runInWorker } from '../workers/supervisor.js';
+import { withWorkDir } from '../workers/workDir.js';
 
 /** Checks the target against the dataset and drops a sample that would cover the whole table, so equal work shares a cache entry. */
 function normalize(dataset: Dataset, options: ProfileOptions): NormalizedProfileOptions {
@@ -35,17 +36,24 @@ export function profileHandlers(context: EngineContext): HandlersFor<keyof typeo
           job.progress({ stage: 'done', fraction: 1, message: 'Reused the profile computed earlier for this version' });
           return { ...done, fromCache: true };
         }
-        const profile = await computeProfile(context.duck, {
-          parquetPath,
-          datasetId: dataset.id,
-          version: dataset.version,
-          optionsHash,
-          rowCount: dataset.rowCount,
-          columnCount: dataset.columns.length,
-          target: options.target,
-          sample: options.sample,
-          job,
-        });
+        // The statistics run in a worker process on its own DuckDB; this process serves the UI and owns the profiles table.
+        const profile = await withWorkDir(context.workspace.tmpDir, 'profile', (workDir) =>
+          runInWorker(
+            'profile.compute',
+            {
+              parquetPath,
+              datasetId: dataset.id,
+              version: dataset.version,
+              optionsHash,
+              rowCount: dataset.rowCount,
+              columnCount: dataset.columns.length,
+              target: options.target,
+              sample: options.sample,
+              workDir,
+            },
+            job,
+          ),
+        );
         job.throwIfCancelled();
         store.save(profile);
         return { ...done, fromCache: false };

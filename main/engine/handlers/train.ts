@@ -9,7 +9,6 @@ import { writeSplit } from '../data/split.js';
 import type { JobContext } from '../jobs/jobs.js';
 import { flavorOf, flavors } from '../models/registry.js';
 import { validateTrainingInput } from '../train/features.js';
-import { RunRepository } from '../train/runs.js';
 import type { WorkerMessage } from '../train/worker/protocol.js';
 import { runWorker } from '../train/worker/supervisor.js';
 
@@ -52,7 +51,7 @@ export function defaultSplitSettings(features: FeatureSettings, seed: number): S
 }
 
 export function trainHandlers(context: EngineContext): TrainHandlers {
-  const runs = new RunRepository(context.workspace.db);
+  const runs = context.runs;
   const cleanRepository = context.clean;
   // Runs left `running` by a process that died are not running now (as jobs.ts does for jobs).
   runs.markInterrupted();
