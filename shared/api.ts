@@ -6,7 +6,7 @@
  * `{method, input}` and results; they never know what a method means. The
  * methods are defined per domain in shared/api/ and joined here.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { coreMethods } from './api/core.js';
 import { importingMethods } from './api/importing.js';
 import { cleanMethods } from './api/clean.js';
@@ -87,7 +87,5 @@ export interface ApiDispatch {
 }
 
 /** Where browser mode's upload route stored a file when asked not to import it yet (`?import=no`). */
-export interface StagedUpload {
-  path: string;
-  name: string;
-}
+export const StagedUpload = z.object({ path: z.string(), name: z.string() });
+export type StagedUpload = z.infer<typeof StagedUpload>;
