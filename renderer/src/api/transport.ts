@@ -23,7 +23,7 @@ function unwrap<T>(result: { ok: true; value: unknown } | WireFailure, schema: z
   console.error(`Kiln: the answer to ${what} does not match the contract: ${value.error.message}`);
   throw new KilnError(
     'internal',
-    `The engine's answer to ${what} does not match this window's contract; restart Kiln if it was just updated.`,
+    `The engine's answer to ${what} is not what this window expects (an internal error). Reload the window; if it happens again, the browser console has the detail.`,
   );
 }
 
