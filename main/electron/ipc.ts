@@ -2,7 +2,8 @@
  * IPC wiring for the Electron shell, written against small interfaces rather
  * than Electron itself so that it can be tested without an Electron binary.
  */
-import type { WireFailure } from '../../shared/client.js';
+import type { ApiDispatch } from '../../shared/api.js';
+import type { WireResult } from '../../shared/client.js';
 import { toErrorShape } from '../../shared/errors.js';
 import { encodeEvent, type KilnEvent, type KilnEventType, type Unsubscribe } from '../../shared/events.js';
 
@@ -20,12 +21,13 @@ export interface IpcInvokeEventLike {
 }
 
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  /** The arguments are whatever the renderer sent; the engine checks them before any handler runs. */
+  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<WireResult>): void;
   removeHandler(channel: string): void;
 }
 
 export interface EngineLike {
-  dispatch(method: unknown, input: unknown): Promise<unknown>;
+  dispatch: ApiDispatch;
   onEvent(listener: (event: KilnEvent) => void): Unsubscribe;
 }
 
@@ -44,8 +46,8 @@ export function registerApiIpc(
   sinks: () => EventSinkLike[],
   report: (line: string) => void = (line) => console.error(line),
 ): () => void {
-  // The value is the handler's, typed by the method's output schema; the engine does not know the method statically.
-  ipcMain.handle(ipcChannels.call, async (event, method, input): Promise<{ ok: true; value: unknown } | WireFailure> => {
+  // The engine checked the answer against the method's output schema, so the value is that method's output.
+  ipcMain.handle(ipcChannels.call, async (event, method, input): Promise<WireResult> => {
     const url = event.senderFrame?.url ?? '';
     if (!isTrustedSender(url)) {
       return { ok: false, error: { code: 'unauthorized', message: `Refused an API call from ${url || 'an unknown frame'}.` } };

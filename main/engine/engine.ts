@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { apiMethods, isMethodName, type ApiHandlers, type AppInfo, type MethodName, type MethodOutput } from '../../shared/api.js';
+import {
+  isMethodName,
+  schemasOf,
+  type ApiDispatch,
+  type ApiHandlers,
+  type ApiOutput,
+  type AppInfo,
+  type MethodInput,
+  type MethodName,
+  type MethodOutput,
+} from '../../shared/api.js';
 import { KilnError } from '../../shared/errors.js';
 import type { KilnEvent, KilnEventListener, Unsubscribe } from '../../shared/events.js';
 import type { EngineContext } from './context.js';
@@ -23,6 +33,46 @@ import { openWorkspace, type Workspace } from './workspace/workspace.js';
 export interface EngineOptions {
   home: string;
   shell: AppInfo['shell'];
+  /** Where internal failures are described in full; callers get only a plain message. */
+  log?: (line: string) => void;
+}
+
+/** What a caller is told when a handler's answer breaks its method's output schema: a bug, so no engine detail. */
+export const outputMismatchMessage =
+  'Kiln produced an answer that does not match its own contract (an internal error); the log has the detail.';
+
+/**
+ * Validates a call against the contract around `handlers`: the name, then the
+ * input against the method's input schema before the handler runs, then the
+ * handler's answer against the output schema before anyone sees it. What is
+ * returned is the parsed answer, so only what the contract names crosses.
+ */
+export function createDispatch(handlers: Partial<ApiHandlers>, log: (line: string) => void): ApiDispatch {
+  async function run<M extends MethodName>(method: M, rawInput: unknown): Promise<MethodOutput<M>> {
+    const schemas = schemasOf(method);
+    const parsed = schemas.input.safeParse(rawInput ?? {});
+    if (!parsed.success) throw zodToKilnError(parsed.error);
+    const handler = handlers[method];
+    if (!handler) throw new KilnError('internal', `The engine has no handler for ${method}.`);
+    const answer = await handler(parsed.data);
+    const checked = schemas.output.safeParse(answer);
+    if (checked.success) return checked.data;
+    // The first few issues say where it broke; the value itself may be large or hold the user's data.
+    log(
+      `kiln: the ${method} handler answered outside its output schema:\n${z.prettifyError(new z.ZodError(checked.error.issues.slice(0, 3)))}`,
+    );
+    throw new KilnError('internal', outputMismatchMessage);
+  }
+
+  function dispatch<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  function dispatch(method: unknown, input: unknown): Promise<ApiOutput>;
+  async function dispatch(method: unknown, input: unknown): Promise<ApiOutput> {
+    if (!isMethodName(method)) {
+      throw new KilnError('invalid_argument', `Unknown method ${JSON.stringify(method)}.`, 'method');
+    }
+    return run(method, input);
+  }
+  return dispatch;
 }
 
 /**
@@ -35,14 +85,16 @@ export class Engine {
   readonly workspace: Workspace;
   readonly jobs: JobManager;
   readonly context: EngineContext;
-  private readonly handlers: ApiHandlers;
+  /** The single entry point for every transport; see createDispatch. */
+  readonly dispatch: ApiDispatch;
   private readonly listeners = new Set<KilnEventListener>();
   private readonly duck: DuckPool;
 
   constructor(options: EngineOptions) {
     this.workspace = openWorkspace(options.home);
     this.duck = new DuckPool(this.workspace.tmpDir);
-    this.jobs = new JobManager(this.workspace.db, (job) => this.emit({ type: 'job.updated', job }));
+    const log = options.log ?? ((line: string) => console.error(line));
+    this.jobs = new JobManager(this.workspace.db, (job) => this.emit({ type: 'job.updated', job }), log);
     const { db } = this.workspace;
     const projects = new ProjectRepository(db);
     const versions = new DatasetVersionRepository(db);
@@ -61,7 +113,7 @@ export class Engine {
       jobs: this.jobs,
       emit: (event) => this.emit(event),
     };
-    this.handlers = {
+    const handlers: ApiHandlers = {
       ...coreHandlers(this.context),
       ...cleanHandlers(this.context),
       ...importingHandlers(this.context),
@@ -71,6 +123,7 @@ export class Engine {
       ...trainHandlers(this.context),
       ...exportHandlers(this.context),
     };
+    this.dispatch = createDispatch(handlers, log);
   }
 
   onEvent(listener: KilnEventListener): Unsubscribe {
@@ -78,20 +131,9 @@ export class Engine {
     return () => this.listeners.delete(listener);
   }
 
-  /** The single entry point for every transport: validate, then run the handler. */
-  async dispatch(method: unknown, rawInput: unknown): Promise<unknown> {
-    if (!isMethodName(method)) {
-      throw new KilnError('invalid_argument', `Unknown method ${JSON.stringify(method)}.`, 'method');
-    }
-    const parsed = apiMethods[method].input.safeParse(rawInput ?? {});
-    if (!parsed.success) throw zodToKilnError(parsed.error);
-    const handler = this.handlers[method] as (input: unknown) => Promise<unknown>;
-    return handler(parsed.data);
-  }
-
-  /** Typed convenience for in-process callers (CLI, tests). */
-  call<M extends MethodName>(method: M, input: z.input<(typeof apiMethods)[M]['input']>): Promise<MethodOutput<M>> {
-    return this.dispatch(method, input) as Promise<MethodOutput<M>>;
+  /** For in-process callers (CLI, tests): like dispatch, but the input must already be the method's. */
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+    return this.dispatch(method, input);
   }
 
   async close(): Promise<void> {

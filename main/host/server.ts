@@ -4,15 +4,19 @@ import { rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { WireFailure } from '../../shared/client.js';
+import type { JobHandle, StagedUpload } from '../../shared/api.js';
+import type { WireFailure, WireResult } from '../../shared/client.js';
 import { KilnError, toErrorShape } from '../../shared/errors.js';
 import { encodeEvent, type KilnEventType } from '../../shared/events.js';
 import type { Engine } from '../engine/engine.js';
 import { writeStreamAtomic } from '../engine/workspace/files.js';
 import { newId } from '../engine/ids.js';
 
+/** What the host needs of the engine: its one entry point, its events, and where uploads go. */
+export type HostEngine = Pick<Engine, 'dispatch' | 'onEvent'> & { workspace: Pick<Engine['workspace'], 'uploadsDir'> };
+
 export interface HostOptions {
-  engine: Engine;
+  engine: HostEngine;
   /** Folder with the built renderer (index.html and assets). */
   rendererDir: string;
   port?: number;
@@ -40,6 +44,9 @@ const contentTypes: Record<string, string> = {
 };
 
 const maxJsonBody = 10 * 1024 * 1024;
+
+/** The upload route's answer: the import job, or where the file was stored when it is not imported yet. */
+type UploadResult = { ok: true; value: JobHandle | StagedUpload } | WireFailure;
 
 /**
  * Browser mode: serves the built renderer and the engine API on 127.0.0.1 only.
@@ -93,6 +100,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   }
 
   async function handleCall(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // JSON of any shape: dispatch checks the method's name and its input before anything runs.
     let body: unknown;
     try {
       body = JSON.parse(await readBody(request, maxJsonBody));
@@ -101,15 +109,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       sendJson(response, 400, { ok: false, error: { code: 'invalid_argument', message } });
       return;
     }
-    const { method, input } = (body ?? {}) as { method?: unknown; input?: unknown };
+    const call = typeof body === 'object' && body !== null ? body : {};
+    const method = 'method' in call ? call.method : undefined;
+    const input = 'input' in call ? call.input : undefined;
     try {
-      const value = await engine.dispatch(method, input);
-      // The value is the handler's, typed by the method's output schema; the engine does not know the method statically.
-      sendJson(response, 200, { ok: true, value });
+      // Checked by the engine against the method's output schema, so the value is that method's output.
+      sendJson(response, 200, { ok: true, value: await engine.dispatch(method, input) });
     } catch (error) {
       const shape = toErrorShape(error);
       const status = shape.code === 'invalid_argument' || shape.code === 'bad_input' ? 400 : shape.code === 'not_found' ? 404 : 500;
-      sendJson(response, status, { ok: false, error: shape } satisfies WireFailure);
+      sendJson(response, status, { ok: false, error: shape });
     }
   }
 
@@ -124,7 +133,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     try {
       await writeStreamAtomic(target, request);
       // `?import=no` only stores the file, so the UI can sniff it and show a preview before importing.
-      const value =
+      const value: JobHandle | StagedUpload =
         url.searchParams.get('import') === 'no'
           ? { path: target, name }
           : await engine.dispatch('datasets.import', { projectId, path: target, name });
@@ -133,7 +142,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       // A refused upload (not a CSV, unknown project) must not stay behind in the workspace.
       await rm(folder, { recursive: true, force: true });
       const shape = toErrorShape(error);
-      sendJson(response, shape.code === 'internal' ? 500 : 400, { ok: false, error: shape } satisfies WireFailure);
+      sendJson(response, shape.code === 'internal' ? 500 : 400, { ok: false, error: shape });
     }
   }
 
@@ -230,7 +239,7 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function sendJson(response: ServerResponse, status: number, body: WireResult | UploadResult): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   response.end(text);

@@ -11,6 +11,21 @@ export const ColumnMissingChange = z.object({
 });
 export type ColumnMissingChange = z.infer<typeof ColumnMissingChange>;
 
+/** A fill value an impute step learnt (or was given and cast to the column's type); never missing, or the step refuses to run. */
+export const FittedFill = z.union([z.string(), z.number(), z.boolean()]);
+export type FittedFill = z.infer<typeof FittedFill>;
+
+/** The low and high bound a clip step learnt; null when the column had no numbers to learn them from, and it is left as it is. */
+export const FittedBounds = z.tuple([z.number().nullable(), z.number().nullable()]);
+export type FittedBounds = z.infer<typeof FittedBounds>;
+
+/**
+ * What one step learnt from the data it saw, by column: impute steps a fill
+ * value, clip steps bounds. The export rebuilds the same preprocessing from it.
+ */
+export const StepFitted = z.record(z.string(), z.union([FittedFill, FittedBounds]));
+export type StepFitted = z.infer<typeof StepFitted>;
+
 /** What one step did to the table it saw. */
 export const StepEffect = z.object({
   stepId: z.string(),
@@ -22,8 +37,8 @@ export const StepEffect = z.object({
   missingAfter: z.number().int(),
   /** Columns whose missing count changed, appeared (before is null) or went (after is null). */
   columns: z.array(ColumnMissingChange),
-  /** Values the step learnt from the data it saw (means, medians, bounds), for display. */
-  fitted: z.record(z.string(), z.unknown()).nullable(),
+  /** Values the step learnt from the data it saw (means, medians, bounds), for display; null for steps that learn nothing. */
+  fitted: StepFitted.nullable(),
 });
 export type StepEffect = z.infer<typeof StepEffect>;
 

@@ -4,7 +4,7 @@
  * image, and a container the user can start, watch, test and stop.
  */
 import { z } from 'zod';
-import { JobHandle } from './core.js';
+import { JobHandle, JsonCell } from './core.js';
 import { Id, method } from './method.js';
 
 export const ParityReport = z.object({
@@ -44,11 +44,33 @@ export const DockerStatus = z.object({
 });
 export type DockerStatus = z.infer<typeof DockerStatus>;
 
+/** The body of a test request, in MLflow's `dataframe_records` form: one real row of the dataset, column to raw value. */
+export const TestRequestBody = z.object({ dataframe_records: z.array(z.record(z.string(), JsonCell)) });
+export type TestRequestBody = z.infer<typeof TestRequestBody>;
+
+/** One prediction of the model server: a class with each class's probability, or a number (null where the model gave NaN). */
+export const ServerPrediction = z.union([
+  z.strictObject({ label: z.string(), probabilities: z.record(z.string(), z.number().nullable()) }),
+  z.number().nullable(),
+]);
+export type ServerPrediction = z.infer<typeof ServerPrediction>;
+
+/**
+ * The JSON answers the model server gives to /invocations. Strict, so that an
+ * answer read by these schemas is shown exactly as it came back.
+ */
+export const ServerAnswer = z.union([
+  z.strictObject({ predictions: z.array(ServerPrediction), warnings: z.array(z.string()).optional() }),
+  z.strictObject({ error: z.string(), column: z.string().optional(), row: z.number().int().optional() }),
+]);
+export type ServerAnswer = z.infer<typeof ServerAnswer>;
+
 export const TestResponse = z.object({
   status: z.number().int(),
-  /** The request that was sent: one real row of the dataset. */
-  request: z.unknown(),
-  response: z.unknown(),
+  /** The request that was sent. */
+  request: TestRequestBody,
+  /** The server's answer when it is one the model server gives; anything else (another server, a proxy's page) as the text that came back. */
+  response: z.union([ServerAnswer, z.string()]),
   latencyMs: z.number(),
 });
 export type TestResponse = z.infer<typeof TestResponse>;

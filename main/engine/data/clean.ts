@@ -6,7 +6,7 @@
  * plain, repeatable and can be recorded with the derived table.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ColumnInfo, JsonCell } from '../../../shared/api.js';
+import { StepFitted, type ColumnInfo, type FittedBounds, type JsonCell } from '../../../shared/api.js';
 import { KilnError } from '../../../shared/errors.js';
 import { cleanStepTitles, type CleanStep, type CleanStepOf, type FilterCondition } from '../../../shared/recipe.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
@@ -15,7 +15,8 @@ import { toJsonCell } from './values.js';
 /** The original row number rides along every step, so row order and "first of duplicates" are stable. */
 export const rowColumn = '__kiln_row';
 
-export type Fitted = Record<string, JsonCell | [JsonCell, JsonCell]>;
+/** What a step learnt, by column, in the contract's form: the preview shows it and the derived table records it. */
+export type Fitted = StepFitted;
 
 const numericType =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL(\(\d+,\s*\d+\))?)$/;
@@ -115,6 +116,11 @@ export function fitQuery(step: CleanStep, from: string, columns: ColumnInfo[], l
   return null;
 }
 
+/** A bound that is not a finite number (a column holding infinities) clips nothing on its side. */
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
 /** Turns the row of `fitQuery` into named fitted values (per column). */
 export function readFitted(step: CleanStep, row: Record<string, JsonCell>, location: StepLocation): Fitted | null {
   if (step.type === 'impute') {
@@ -128,9 +134,17 @@ export function readFitted(step: CleanStep, row: Record<string, JsonCell>, locat
             : `column ${JSON.stringify(name)} has no values to learn a fill value from.`;
         throw stepError(step, location, why, step.method === 'constant' ? 'value' : `columns.${index}`);
       }
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        throw stepError(
+          step,
+          location,
+          `column ${JSON.stringify(name)} holds infinite values, so its fill value is not a number.`,
+          `columns.${index}`,
+        );
+      }
       fitted[name] = value;
     });
-    return fitted;
+    return checkFitted(step, location, fitted);
   }
   if (step.type === 'clipOutliers') {
     const fitted: Fitted = {};
@@ -141,16 +155,33 @@ export function readFitted(step: CleanStep, row: Record<string, JsonCell>, locat
         fitted[name] = [null, null];
         return;
       }
+      let bounds: FittedBounds;
       if (step.method === 'percentile') {
-        fitted[name] = [q1, q3];
+        bounds = [finiteOrNull(q1), finiteOrNull(q3)];
       } else {
         const spread = q3 - q1;
-        fitted[name] = [q1 - step.k * spread, q3 + step.k * spread];
+        bounds = [finiteOrNull(q1 - step.k * spread), finiteOrNull(q3 + step.k * spread)];
       }
+      fitted[name] = bounds;
     });
-    return fitted;
+    return checkFitted(step, location, fitted);
   }
   return null;
+}
+
+/**
+ * Checked against the contract where it is made: the preview sends it and the
+ * derived table records it, so a value outside the schema is a bug to stop here.
+ */
+function checkFitted(step: CleanStep, location: StepLocation, fitted: Fitted): Fitted {
+  const checked = StepFitted.safeParse(fitted);
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0];
+  throw new KilnError(
+    'internal',
+    `Step ${location.index + 1} (${cleanStepTitles[step.type]}) learnt a value Kiln cannot record${issue ? ` (${issue.path.join('.')}: ${issue.message})` : ''}.`,
+    location.field,
+  );
 }
 
 function userColumns(columns: ColumnInfo[]): ColumnInfo[] {
@@ -280,11 +311,13 @@ export function compileStep(step: CleanStep, from: string, columns: ColumnInfo[]
         targets.map((column) => {
           const bounds = fitted?.[column.name];
           const id = quoteIdent(column.name);
-          if (!Array.isArray(bounds) || bounds[0] === null || bounds[1] === null) return `${id} AS ${id}`;
-          const low = typedLiteral(bounds[0], 'DOUBLE');
-          const high = typedLiteral(bounds[1], 'DOUBLE');
-          // CASE rather than least/greatest: those skip NULLs, which would fill missing values with a bound.
-          const clipped = `CASE WHEN ${id} < ${low} THEN ${low} WHEN ${id} > ${high} THEN ${high} ELSE ${id} END`;
+          if (!Array.isArray(bounds) || (bounds[0] === null && bounds[1] === null)) return `${id} AS ${id}`;
+          // A missing bound clips nothing on its side. CASE rather than least/greatest: those skip NULLs, which would fill missing values with a bound.
+          const sides = [
+            bounds[0] === null ? null : `WHEN ${id} < ${typedLiteral(bounds[0], 'DOUBLE')} THEN ${typedLiteral(bounds[0], 'DOUBLE')}`,
+            bounds[1] === null ? null : `WHEN ${id} > ${typedLiteral(bounds[1], 'DOUBLE')} THEN ${typedLiteral(bounds[1], 'DOUBLE')}`,
+          ].filter((side) => side !== null);
+          const clipped = `CASE ${sides.join(' ')} ELSE ${id} END`;
           const rounded = integerType.test(column.type) ? `round(${clipped})` : clipped;
           return `CAST(${rounded} AS ${typeSql(column.type)}) AS ${id}`;
         }),

@@ -8,7 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import Docker from 'dockerode';
-import type { ContainerInfo, DockerStatus, TestResponse } from '../../../shared/api/export.js';
+import type { JsonCell } from '../../../shared/api/core.js';
+import {
+  ServerAnswer,
+  type ContainerInfo,
+  type DockerStatus,
+  type TestRequestBody,
+  type TestResponse,
+} from '../../../shared/api/export.js';
 import { KilnError } from '../../../shared/errors.js';
 import { CONTAINER_PORT, DEFAULT_BASE_IMAGE } from './dockerfile.js';
 import type { RawRow } from './onnx/rows.js';
@@ -295,7 +302,7 @@ export async function stopContainer(containerId: string, docker: Docker = docker
 
 /** Sends one real held-out row to a server's /invocations (MLflow dataframe_records) and returns what happened. */
 export async function sendTestRow(url: string, row: RawRow): Promise<TestResponse> {
-  const request = { dataframe_records: [row] };
+  const request: TestRequestBody = { dataframe_records: [jsonRow(row)] };
   const target = `${url.replace(/\/+$/, '')}/invocations`;
   const started = performance.now();
   let response: Response;
@@ -311,11 +318,24 @@ export async function sendTestRow(url: string, row: RawRow): Promise<TestRespons
   }
   const text = await response.text();
   const latencyMs = performance.now() - started;
-  let body: unknown = text;
+  return { status: response.status, request, response: readServerAnswer(text), latencyMs };
+}
+
+/** JSON has no undefined: a cell left out of a row is left out of the body, as JSON.stringify would. */
+function jsonRow(row: RawRow): Record<string, JsonCell> {
+  const cells: Record<string, JsonCell> = {};
+  for (const [column, value] of Object.entries(row)) if (value !== undefined) cells[column] = value;
+  return cells;
+}
+
+/** The URL is the user's, so anything may answer: what is not an answer of the model server is kept as the text that came. */
+function readServerAnswer(text: string): TestResponse['response'] {
+  let body: unknown;
   try {
-    body = JSON.parse(text) as unknown;
+    body = JSON.parse(text);
   } catch {
-    // A non-JSON answer (a proxy's error page) is shown as text.
+    return text;
   }
-  return { status: response.status, request, response: body, latencyMs };
+  const known = ServerAnswer.safeParse(body);
+  return known.success ? known.data : text;
 }

@@ -2,9 +2,10 @@
  * Picks the transport for this shell: the Electron preload bridge when it is
  * there, otherwise HTTP + WebSocket to the browser-mode host with its token.
  */
-import type { JobHandle, MethodInput, MethodName, MethodOutput } from '../../../shared/api.js';
+import type { z } from 'zod';
+import { JobHandle, StagedUpload, schemasOf, type MethodInput, type MethodName, type MethodOutput } from '../../../shared/api.js';
 import type { KilnBridge } from '../../../shared/bridge.js';
-import { createClient, type KilnClient, type Transport, type WireFailure, type WireResult } from '../../../shared/client.js';
+import { createClient, type KilnClient, type Transport, type WireFailure } from '../../../shared/client.js';
 import { KilnError, isKilnErrorShape } from '../../../shared/errors.js';
 import { receiveEvents, type KilnEventListener } from '../../../shared/events.js';
 
@@ -14,14 +15,21 @@ declare global {
   }
 }
 
-function unwrap<M extends MethodName>(result: WireResult<M>): MethodOutput<M> {
-  if (result.ok) return result.value;
-  throw KilnError.fromShape(result.error);
+/** What crossed is read by the method's output schema: the engine checked it before sending, this checks what arrived. */
+function unwrap<T>(result: { ok: true; value: unknown } | WireFailure, schema: z.ZodType<T>, what: string): T {
+  if (!result.ok) throw KilnError.fromShape(result.error);
+  const value = schema.safeParse(result.value);
+  if (value.success) return value.data;
+  console.error(`Kiln: the answer to ${what} does not match the contract: ${value.error.message}`);
+  throw new KilnError(
+    'internal',
+    `The engine's answer to ${what} is not what this window expects (an internal error). Reload the window; if it happens again, the browser console has the detail.`,
+  );
 }
 
 function electronTransport(bridge: KilnBridge): Transport {
   return {
-    call: async (method, input) => unwrap(await bridge.call(method, input)),
+    call: async (method, input) => unwrap(await bridge.call(method, input), schemasOf(method).output, method),
     subscribe: (listener) => bridge.subscribe(listener),
   };
 }
@@ -39,15 +47,18 @@ function browserToken(): string {
   return sessionStorage.getItem('kiln.token') ?? '';
 }
 
-/** The host's answer; the engine produced it with the method's output type, which the wire cannot carry. */
-async function readWire<T>(response: Response): Promise<{ ok: true; value: T } | WireFailure> {
+/** The host's envelope; its value is JSON of any shape until unwrap reads it by the method's output schema. */
+async function readWire(response: Response): Promise<{ ok: true; value: unknown } | WireFailure> {
   let body: unknown;
   try {
     body = await response.json();
   } catch {
     throw new KilnError('internal', `The Kiln host answered ${response.status} without a readable body.`);
   }
-  if (typeof body === 'object' && body !== null && 'ok' in body) return body as { ok: true; value: T } | WireFailure;
+  if (typeof body === 'object' && body !== null && 'ok' in body) {
+    if (body.ok === true && 'value' in body) return { ok: true, value: body.value };
+    if (body.ok === false && 'error' in body && isKilnErrorShape(body.error)) return { ok: false, error: body.error };
+  }
   if (isKilnErrorShape(body)) throw KilnError.fromShape(body);
   throw new KilnError('internal', `The Kiln host answered ${response.status}.`);
 }
@@ -59,11 +70,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-interface StagedFile {
-  path: string;
-  name: string;
 }
 
 class BrowserTransport implements Transport {
@@ -79,13 +85,13 @@ class BrowserTransport implements Transport {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
       body: JSON.stringify({ method, input }),
     });
-    return unwrap(await readWire<MethodOutput<M>>(response));
+    return unwrap(await readWire(response), schemasOf(method).output, method);
   }
 
   /** Streams a file to the host; with `importNow` it starts the import job, otherwise it only stores the file. */
   async upload(projectId: string, file: File, importNow: true): Promise<JobHandle>;
-  async upload(projectId: string, file: File, importNow: false): Promise<StagedFile>;
-  async upload(projectId: string, file: File, importNow: boolean): Promise<JobHandle | StagedFile> {
+  async upload(projectId: string, file: File, importNow: false): Promise<StagedUpload>;
+  async upload(projectId: string, file: File, importNow: boolean): Promise<JobHandle | StagedUpload> {
     const query = new URLSearchParams({ projectId, name: file.name });
     if (!importNow) query.set('import', 'no');
     const response = await fetch(`api/upload?${query.toString()}`, {
@@ -93,9 +99,8 @@ class BrowserTransport implements Transport {
       headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${this.token}` },
       body: file,
     });
-    const answer = await readWire<JobHandle | StagedFile>(response);
-    if (answer.ok) return answer.value;
-    throw KilnError.fromShape(answer.error);
+    const answer: z.ZodType<JobHandle | StagedUpload> = importNow ? JobHandle : StagedUpload;
+    return unwrap(await readWire(response), answer, 'the upload');
   }
 
   subscribe(listener: KilnEventListener): () => void {

@@ -9,8 +9,8 @@ function fittedText(effect: StepEffect | undefined): string | null {
   if (!effect?.fitted) return null;
   const parts = Object.entries(effect.fitted).map(([column, value]) => {
     if (Array.isArray(value)) {
-      const [low, high] = value as unknown[];
-      const show = (bound: unknown) => (typeof bound === 'number' ? bound.toLocaleString('en-US', { maximumFractionDigits: 3 }) : '–');
+      const [low, high] = value;
+      const show = (bound: number | null) => (bound === null ? '–' : bound.toLocaleString('en-US', { maximumFractionDigits: 3 }));
       return `${column} to [${show(low)}, ${show(high)}]`;
     }
     return `${column} with ${typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 4 }) : JSON.stringify(value)}`;

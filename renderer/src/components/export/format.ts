@@ -1,5 +1,5 @@
 /** How bundles, images and requests read in the Export step. */
-import type { JsonCell } from '../../../../shared/api.js';
+import type { JsonCell, TestResponse } from '../../../../shared/api.js';
 
 /** Decimal units, as Docker reports image sizes, so the two figures agree. */
 export function formatBytes(bytes: number | null | undefined): string {
@@ -47,10 +47,9 @@ export function withoutAnsi(line: string): string {
   return line.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
-export function prettyJson(value: unknown): string {
-  if (value === undefined) return '';
+export function prettyJson(value: TestResponse['request'] | TestResponse['response']): string {
   if (typeof value === 'string') {
-    // The server's answer may arrive as text; show it indented when it is JSON.
+    // An answer the model server would not give arrives as text; show it indented when it is JSON.
     try {
       return JSON.stringify(JSON.parse(value), null, 2);
     } catch {
