@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../shared/api.js';
@@ -98,6 +99,39 @@ describe('several processes on one workspace', () => {
       expect(jobColumns).toEqual(expect.arrayContaining(['owner_pid', 'owner_token']));
     }
   }, 180_000);
+
+  it('a process that opens a new workspace while another holds the migration lock waits for it and applies nothing twice', async () => {
+    const home = await newHome();
+    const file = join(home, 'kiln.db');
+    // Another Kiln, caught between creating the migrations table and applying the migrations, with the write lock held.
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
+        import Database from 'better-sqlite3';
+        import { migrate } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'dist/main/engine/workspace/database.js')).href)};
+        import { migrations } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'dist/main/engine/workspace/migrations.js')).href)};
+        const db = new Database(${JSON.stringify(file)});
+        db.pragma('journal_mode = WAL');
+        db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, applied_at TEXT NOT NULL)');
+        db.exec('BEGIN IMMEDIATE');
+        process.stdout.write('locked\\n');
+        setTimeout(() => { migrate(db, migrations); db.exec('COMMIT'); db.close(); }, 1500);
+        `,
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const holderExit = new Promise<number | null>((resolve) => holder.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => holder.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve()));
+    const opened = await startCli(home, ['projects', '--json']).exited;
+    expect(await holderExit).toBe(0);
+    expect(opened.err).toBe('');
+    expect(opened.code).toBe(0);
+    const applied = query<{ id: number }>(home, 'SELECT id FROM schema_migrations ORDER BY id').map((row) => row.id);
+    expect(applied).toEqual(migrations.map((migration) => migration.id));
+  }, 60_000);
 
   it("a second process starting leaves another live process's training job, run and scratch alone", async () => {
     const home = await newHome();
