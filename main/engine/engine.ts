@@ -28,6 +28,7 @@ import { ProfileStore } from './data/profileStore.js';
 import { ExportRepository } from './export/exports.js';
 import { RunRepository } from './train/runs.js';
 import { DatasetRepository, DatasetVersionRepository, ProjectRepository } from './workspace/repositories.js';
+import { sweepScratch } from './workspace/scratch.js';
 import { openWorkspace, type Workspace } from './workspace/workspace.js';
 
 export interface EngineOptions {
@@ -92,9 +93,11 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.workspace = openWorkspace(options.home);
-    this.duck = new DuckPool(this.workspace.tmpDir);
+    // Jobs of dead processes are marked first, so that the sweep keeps exactly the files of jobs still running.
     const log = options.log ?? ((line: string) => console.error(line));
     this.jobs = new JobManager(this.workspace.db, (job) => this.emit({ type: 'job.updated', job }), log);
+    sweepScratch(this.workspace, { jobIsRunning: (jobId) => this.jobs.isRunning(jobId), othersAreRunning: this.jobs.othersAreRunning() });
+    this.duck = new DuckPool(this.workspace.tmpDir);
     const { db } = this.workspace;
     const projects = new ProjectRepository(db);
     const versions = new DatasetVersionRepository(db);

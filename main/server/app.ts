@@ -1,7 +1,8 @@
 /**
  * The HTTP side: routing, bodies, the request formats and the answers. Every
- * request ends in `finish`, which records metrics, so counters and the latency
- * histogram see errors as well as successes.
+ * request is recorded once, when its response finishes or when the connection
+ * closes first (a client that gave up), so counters, the in-flight gauge and the
+ * latency histogram see errors and aborted requests as well as successes.
  */
 import { Buffer } from 'node:buffer';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
@@ -27,6 +28,10 @@ const V2_DATATYPES: Record<string, string> = {
   string: 'BYTES',
   bool: 'BOOL',
 };
+/** The one route label of every path that is not a route: label values stay few whatever clients send. */
+export const OTHER_ROUTE = 'other';
+/** The status recorded for a request whose client closed the connection before the answer (as nginx logs it). */
+const CLIENT_CLOSED = 499;
 const REASONS: Record<number, string> = {
   400: 'bad_request',
   404: 'not_found',
@@ -152,6 +157,15 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** A percent-encoded path segment, or a 400 for encoding that does not decode (`%E0%A4%A`). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`the path has malformed percent-encoding in ${JSON.stringify(segment.slice(0, 80))}`);
+  }
+}
+
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw badRequest('the request body is empty; send JSON');
   try {
@@ -269,7 +283,11 @@ export function createApp(services: Services): {
       });
     }
     if (!Array.isArray(requested) || requested.length === 0) return outputs;
-    const names = requested.map((output: unknown) => (isObject(output) ? output.name : undefined));
+    const names = requested.map((output: unknown, index) => {
+      const name = isObject(output) ? output.name : undefined;
+      if (typeof name !== 'string') throw badRequest(`outputs[${index}] must be an object with a "name" (text)`);
+      return name;
+    });
     const unknown = names.filter((name) => !outputs.some((output) => output.name === name));
     if (unknown.length > 0) {
       throw badRequest(
@@ -398,16 +416,18 @@ export function createApp(services: Services): {
     }
     if (path.startsWith('/v2/models/')) {
       const rest = path.slice('/v2/models/'.length);
-      const [name = '', action, ...more] = rest.split('/');
-      context.route = `/v2/models/{name}${action ? `/${action}` : ''}`;
-      if (
-        decodeURIComponent(name) !== schema.name ||
-        more.length > 0 ||
-        (action !== undefined && action !== 'ready' && action !== 'infer')
-      ) {
-        if (decodeURIComponent(name) !== schema.name) context.route = '/v2/models/{unknown}';
-        throw new HttpError(404, `no model "${decodeURIComponent(name)}" here; this server serves "${schema.name}" at ${modelPath}`);
+      const [encodedName = '', action, ...more] = rest.split('/');
+      const name = decodeSegment(encodedName);
+      if (name !== schema.name) {
+        throw new HttpError(
+          404,
+          `no model ${JSON.stringify(name.slice(0, 200))} here; this server serves "${schema.name}" at ${modelPath}`,
+        );
       }
+      if (more.length > 0 || (action !== undefined && action !== 'ready' && action !== 'infer')) {
+        throw new HttpError(404, `no route ${path.slice(0, 200)}; ${modelPath} has /ready and /infer (see /openapi.json)`);
+      }
+      context.route = `/v2/models/{name}${action ? `/${action}` : ''}`;
       if (action === undefined) {
         requireMethod(request, 'GET');
         sendJson(response, 200, v2Metadata());
@@ -423,6 +443,10 @@ export function createApp(services: Services): {
           context,
           (body) => {
             if (!isObject(body)) throw badRequest('the body must be an object with "inputs"');
+            // Echoed back as it came, so it must be something short to echo: the protocol's id is text.
+            if (body.id !== undefined && typeof body.id !== 'string' && typeof body.id !== 'number') {
+              throw badRequest('"id" must be text (the request id echoed in the answer)');
+            }
             requestId = body.id;
             requested = body.outputs;
             return builder.fromV2Inputs(body.inputs);
@@ -476,7 +500,7 @@ export function createApp(services: Services): {
       });
       return;
     }
-    throw new HttpError(404, `no route ${path}; see /openapi.json`);
+    throw new HttpError(404, `no route ${path.slice(0, 200)}; see /openapi.json`);
   }
 
   function driftLines(): string[] {
@@ -491,14 +515,22 @@ export function createApp(services: Services): {
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const context: RequestContext = { started: process.hrtime.bigint(), route: 'unmatched', path: '' };
+    const context: RequestContext = { started: process.hrtime.bigint(), route: OTHER_ROUTE, path: '' };
     metrics.inFlight += 1;
     if (state.shuttingDown) response.setHeader('connection', 'close');
-    response.on('finish', () => {
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
       metrics.inFlight -= 1;
       const seconds = Number(process.hrtime.bigint() - context.started) / 1e9;
-      metrics.observe(context.route, request.method ?? '', response.statusCode, seconds);
-    });
+      // `close` before `finish`: the client went away (a half-sent body, a slow client cut off) and gets no answer.
+      const aborted = !response.writableFinished;
+      if (aborted) metrics.error(context.route, 'client_closed');
+      metrics.observe(context.route, request.method ?? '', aborted ? CLIENT_CLOSED : response.statusCode, seconds);
+    };
+    response.once('finish', record);
+    response.once('close', record);
     try {
       const url = request.url ?? '/';
       const queryAt = url.indexOf('?');
@@ -506,6 +538,11 @@ export function createApp(services: Services): {
       await route(request, response, context);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
+      // A request whose connection is gone is counted once, as closed by the client, when the response closes.
+      if (response.destroyed || request.socket.destroyed) {
+        response.destroy();
+        return;
+      }
       metrics.error(context.route, REASONS[status] ?? 'internal');
       if (status === 500) {
         process.stderr.write(

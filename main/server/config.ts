@@ -14,6 +14,12 @@ export const DEFAULTS = {
   driftMinRows: 100,
   threads: 1,
   shutdownTimeoutMs: 10_000,
+  // Node's own defaults (60 s for headers, 5 min per request, no connection cap) let slow clients hold sockets for long.
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  // Longer than the 60 s idle timeout of common load balancers, so the server is not the side that closes first.
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 1000,
 };
 
 export interface ServerConfig {
@@ -30,6 +36,14 @@ export interface ServerConfig {
   driftMinRows: number;
   threads: number;
   shutdownTimeoutMs: number;
+  /** Time a client has to send the request headers; 0 for no limit. */
+  headersTimeoutMs: number;
+  /** Time a client has to send the whole request, body included; 0 for no limit. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; more are closed as they arrive. */
+  maxConnections: number;
 }
 
 type Environment = Record<string, string | undefined>;
@@ -75,5 +89,23 @@ export function readConfig(argv: readonly string[] = process.argv.slice(2), env:
     driftMinRows: integer(env, 'DRIFT_MIN_ROWS', DEFAULTS.driftMinRows, { min: 1, max: 10_000_000 }),
     threads: integer(env, 'ORT_THREADS', DEFAULTS.threads, { min: 1, max: 256 }),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, { min: 0, max: 3_600_000 }),
+    ...timeouts(env),
+  };
+}
+
+function timeouts(env: Environment): Pick<ServerConfig, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'maxConnections'> {
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', DEFAULTS.headersTimeoutMs, { min: 0, max: 3_600_000 });
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, { min: 0, max: 3_600_000 });
+  // Node refuses a headers timeout longer than the request timeout: the headers are part of the request.
+  if (requestTimeoutMs > 0 && (headersTimeoutMs === 0 || headersTimeoutMs > requestTimeoutMs)) {
+    throw new Error(
+      `HEADERS_TIMEOUT_MS=${headersTimeoutMs} must be from 1 to REQUEST_TIMEOUT_MS (${requestTimeoutMs}), or set REQUEST_TIMEOUT_MS=0 for no request limit`,
+    );
+  }
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULTS.keepAliveTimeoutMs, { min: 0, max: 3_600_000 }),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', DEFAULTS.maxConnections, { min: 1, max: 1_000_000 }),
   };
 }

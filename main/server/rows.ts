@@ -28,6 +28,39 @@ const MAX_NAMED_EXTRAS = 10;
 
 type Setter = (row: number, value: unknown) => void;
 
+/** How deep a v2 tensor's `data` may nest: a [N, 1] tensor needs two levels, and a few more cost nothing. */
+export const MAX_TENSOR_DEPTH = 8;
+
+/**
+ * A v2 tensor's data in row-major order, flat or nested as its shape. Walked with an explicit stack:
+ * `flat(Infinity)` recurses, and JSON nested ten thousand deep would overflow the call stack.
+ */
+function flattenTensorData(data: readonly unknown[], name: string): unknown[] {
+  const flat: unknown[] = [];
+  const stack: { items: readonly unknown[]; next: number }[] = [{ items: data, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next >= top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item: unknown = top.items[top.next];
+    top.next += 1;
+    if (!Array.isArray(item)) {
+      flat.push(item);
+      continue;
+    }
+    if (stack.length >= MAX_TENSOR_DEPTH) {
+      throw badRequest(
+        `input tensor "${name}" has data nested more than ${MAX_TENSOR_DEPTH} levels deep; send it flat, in row-major order`,
+        { column: name },
+      );
+    }
+    stack.push({ items: item, next: 0 });
+  }
+  return flat;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -215,8 +248,8 @@ export class BatchBuilder {
         );
       }
       const raw = tensor.data;
-      const data: unknown = Array.isArray(raw) && raw.length > 0 && Array.isArray(raw[0]) ? (raw as unknown[]).flat(Infinity) : raw;
-      if (!Array.isArray(data)) throw badRequest(`input tensor "${input.name}" needs a "data" array`, { column: input.name });
+      if (!Array.isArray(raw)) throw badRequest(`input tensor "${input.name}" needs a "data" array`, { column: input.name });
+      const data = flattenTensorData(raw, input.name);
       const shape = tensor.shape;
       if (!Array.isArray(shape) || shape.length === 0 || shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) {
         throw badRequest(`input tensor "${input.name}" must have shape [N] or [N, 1], not ${JSON.stringify(shape ?? null)}`, {

@@ -9,7 +9,8 @@
  *
  * Settings come from the environment (see resources/server/README.md): PORT, HOST, MAX_BODY_BYTES,
  * LOG_DIR, LOG_MAX_BYTES, LOG_FILES, DRIFT_WINDOW, DRIFT_MIN_ROWS, ORT_THREADS,
- * SHUTDOWN_TIMEOUT_MS. Nothing here needs root: the default port is above 1024
+ * SHUTDOWN_TIMEOUT_MS, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS,
+ * MAX_CONNECTIONS. Nothing here needs root: the default port is above 1024
  * and logs go to a folder the user can write.
  */
 import { accessSync, constants, mkdirSync, readFileSync, realpathSync } from 'node:fs';
@@ -94,13 +95,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const log = openLog(config);
   const app = createApp({ schema, model, metrics, drift, log, maxBodyBytes: config.maxBodyBytes, version: VERSION });
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
-    app.handle(request, response).catch((error: unknown) => {
-      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      process.stderr.write(`unhandled error answering ${request.method} ${request.url}: ${detail}\n`);
-      response.destroy();
-    });
-  });
+  const limits = [config.headersTimeoutMs, config.requestTimeoutMs].filter((ms) => ms > 0);
+  const server = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // Node checks the two timeouts on this interval (30 s by default), so a limit is kept to within a quarter of itself.
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(...limits, 120_000) / 4))),
+    },
+    (request, response) => {
+      app.handle(request, response).catch((error: unknown) => {
+        const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        process.stderr.write(`unhandled error answering ${request.method} ${request.url}: ${detail}\n`);
+        response.destroy();
+      });
+    },
+  );
+  server.maxConnections = config.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -159,14 +171,21 @@ async function main(): Promise<void> {
       ` (ready in ${Math.round(performance.now())} ms since process start, ${Math.round(ready)} ms to load)` +
       `${running.log ? `; prediction log ${running.log.path}` : ''}\n`,
   );
-  const stop = async (signal: NodeJS.Signals) => {
-    process.stdout.write(`kiln model server: ${signal}, finishing in-flight requests\n`);
+  const stop = async (reason: string) => {
+    process.stdout.write(`kiln model server: ${reason}, finishing in-flight requests\n`);
     const finished = await running.close();
     process.stdout.write(`kiln model server: stopped${finished ? '' : ' (in-flight requests cut off after SHUTDOWN_TIMEOUT_MS)'}\n`);
     process.exit(finished ? 0 : 1);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // Started by `kiln serve` with an IPC channel: it closes when that process dies, even by SIGKILL, and the
+  // server must not outlive it holding the port. Standalone (the image) there is no channel and this never fires.
+  if (process.channel) {
+    process.once('disconnect', () => void stop('parent exited'));
+    // The channel must not keep the server alive on its own once it is closing.
+    process.channel.unref();
+  }
 }
 
 // Run as a program, not when imported (tests and `kiln serve` may start it in-process).

@@ -18,7 +18,8 @@ export const MISSING_TEXT = '';
 
 /** A cell of a number column: the number, NaN when missing, or undefined when it does not read as a finite number. */
 export function readNumberCell(value: unknown, markers: ReadonlySet<string>): number | undefined {
-  if (typeof value === 'number') return value;
+  // JSON has no infinity, but `1e999` parses to one: refused like the text "Infinity", since no model was fitted on it.
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (value === null || value === undefined) return Number.NaN;
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();

@@ -1,7 +1,7 @@
 /**
  * `kiln serve <bundle> [--port P]`: the bundle's own model server, as the
  * image runs it, on 127.0.0.1, until Ctrl+C (which the server takes as its
- * graceful shutdown).
+ * graceful shutdown). The server exits when this process does, however it ends.
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -40,7 +40,9 @@ export const serveCommand: Command = async (context) => {
   const child = spawn(process.execPath, [join(bundle, 'server.mjs'), bundle], {
     cwd: bundle,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // The IPC channel is how the server learns that this process died: it closes even on SIGKILL, which no handler
+    // here can see, and the server then shuts down instead of holding the port under PID 1.
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   // The server drains requests in flight on either signal; this process only waits for it.
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);

@@ -54,7 +54,7 @@ export function trainHandlers(context: EngineContext): TrainHandlers {
   const runs = context.runs;
   const cleanRepository = context.clean;
   // Runs left `running` by a process that died are not running now (as jobs.ts does for jobs).
-  runs.markInterrupted();
+  runs.markInterrupted((jobId) => context.jobs.isRunning(jobId));
 
   const emitRun = (runId: string) => {
     const run = runs.get(runId);

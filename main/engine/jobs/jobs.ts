@@ -3,6 +3,7 @@ import { Job, jobResultSchemas, type JobKind, type JobResultOf, type JobState } 
 import { KilnError } from '../../../shared/errors.js';
 import type { Db } from '../workspace/database.js';
 import { newId, nowIso } from '../ids.js';
+import { currentOwner, ownerIsAlive, type ProcessOwner } from './owner.js';
 
 export interface JobProgress {
   stage?: string;
@@ -34,7 +35,11 @@ interface JobRow {
   result_json: string | null;
   created_at: string;
   updated_at: string;
+  owner_pid: number | null;
+  owner_token: string | null;
 }
+
+const unfinished: ReadonlySet<JobState> = new Set(['queued', 'running']);
 
 /** The row as the contract's Job, or why it cannot be one (a row written by another version of Kiln). */
 function readRow(row: JobRow): Job | { problem: string } {
@@ -98,13 +103,57 @@ export class JobManager {
     private readonly emit: (job: Job) => void,
     /** Where internal failures are described in full; the job itself carries only a plain message. */
     private readonly log: (line: string) => void = (line) => console.error(line),
+    /** The process recorded as running the jobs started here. */
+    private readonly owner: ProcessOwner = currentOwner(),
   ) {
-    // Work that was running when the process died is not running now.
-    const now = nowIso();
-    db.prepare(
+    // Work whose process has died is not running now; another live process's work is left alone.
+    const open = db.prepare(`SELECT id, owner_pid, owner_token FROM jobs WHERE state IN ('queued', 'running')`).all() as Pick<
+      JobRow,
+      'id' | 'owner_pid' | 'owner_token'
+    >[];
+    const interrupt = db.prepare(
       `UPDATE jobs SET state = 'interrupted', message = 'Kiln stopped while this job was running.', updated_at = ?
-       WHERE state IN ('queued', 'running')`,
-    ).run(now);
+       WHERE id = ? AND state IN ('queued', 'running')`,
+    );
+    const now = nowIso();
+    db.transaction(() => {
+      for (const row of open) if (!this.ownerAlive(row)) interrupt.run(now, row.id);
+    })();
+  }
+
+  /** Liveness by owner, asked once per owner while this manager lives: a process that is alive now stays so for a start-up. */
+  private readonly ownerVerdicts = new Map<string, boolean>();
+
+  private ownerAlive(row: Pick<JobRow, 'owner_pid' | 'owner_token'>): boolean {
+    if (row.owner_pid === null || row.owner_token === null) return false;
+    const key = `${row.owner_pid}\u0000${row.owner_token}`;
+    let alive = this.ownerVerdicts.get(key);
+    if (alive === undefined) {
+      alive = ownerIsAlive({ pid: row.owner_pid, token: row.owner_token });
+      // Only "gone" is final; a live owner is asked again next time, since it may exit meanwhile.
+      if (!alive) this.ownerVerdicts.set(key, alive);
+    }
+    return alive;
+  }
+
+  /**
+   * Whether a job is queued or running in a process that is still alive (this one or another): its runs and
+   * temporary files are in use.
+   */
+  isRunning(jobId: string): boolean {
+    if (this.controllers.has(jobId)) return true;
+    const row = this.db.prepare('SELECT state, owner_pid, owner_token FROM jobs WHERE id = ?').get(jobId) as
+      Pick<JobRow, 'state' | 'owner_pid' | 'owner_token'> | undefined;
+    return row !== undefined && unfinished.has(row.state) && this.ownerAlive(row);
+  }
+
+  /** Whether a process other than this one is running a job on this workspace now. */
+  othersAreRunning(): boolean {
+    const rows = this.db.prepare(`SELECT DISTINCT owner_pid, owner_token FROM jobs WHERE state IN ('queued', 'running')`).all() as Pick<
+      JobRow,
+      'owner_pid' | 'owner_token'
+    >[];
+    return rows.some((row) => !(row.owner_pid === this.owner.pid && row.owner_token === this.owner.token) && this.ownerAlive(row));
   }
 
   /** Starts `work` as a job of `kind`; what it returns must fit that kind's result schema, or the job fails. */
@@ -113,10 +162,10 @@ export class JobManager {
     const now = nowIso();
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, project_id, state, stage, fraction, message, created_at, updated_at)
-         VALUES (?, ?, ?, 'queued', 'queued', 0, '', ?, ?)`,
+        `INSERT INTO jobs (id, kind, project_id, state, stage, fraction, message, created_at, updated_at, owner_pid, owner_token)
+         VALUES (?, ?, ?, 'queued', 'queued', 0, '', ?, ?, ?, ?)`,
       )
-      .run(id, kind, projectId, now, now);
+      .run(id, kind, projectId, now, now, this.owner.pid, this.owner.token);
     const controller = new AbortController();
     this.controllers.set(id, controller);
     this.emit(this.get(id));

@@ -129,14 +129,22 @@ export interface RunOutcome {
 export class RunRepository {
   constructor(private readonly db: Db) {}
 
-  /** Runs still `running` when the engine starts belong to a process that died. */
-  markInterrupted(): number {
-    return this.db
-      .prepare(
-        `UPDATE runs SET status = 'interrupted', error = 'Kiln stopped while this run was training.', finished_at = ?
-         WHERE status = 'running'`,
-      )
-      .run(nowIso()).changes;
+  /**
+   * Runs still `running` when the engine starts whose job is not running in a live process (this one or
+   * another on the same workspace) belong to a process that died.
+   */
+  markInterrupted(jobIsRunning: (jobId: string) => boolean): number {
+    const open = this.db.prepare(`SELECT id, job_id FROM runs WHERE status = 'running'`).all() as { id: string; job_id: string | null }[];
+    const interrupt = this.db.prepare(
+      `UPDATE runs SET status = 'interrupted', error = 'Kiln stopped while this run was training.', finished_at = ?
+       WHERE id = ? AND status = 'running'`,
+    );
+    const now = nowIso();
+    let changes = 0;
+    this.db.transaction(() => {
+      for (const run of open) if (run.job_id === null || !jobIsRunning(run.job_id)) changes += interrupt.run(now, run.id).changes;
+    })();
+    return changes;
   }
 
   create(input: NewRun): Run {

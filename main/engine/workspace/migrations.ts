@@ -181,4 +181,15 @@ DROP INDEX IF EXISTS models_run;
 DROP TABLE models;
 `,
   },
+  {
+    id: 6,
+    name: 'job-owners',
+    sql: `
+-- The process that runs a job: its pid, and a token naming that process's start (a pid alone can be reused).
+-- A process opening the workspace marks interrupted only the jobs whose owner is gone, never another live one's.
+-- Rows written before this migration have no owner and are treated as owned by a process that has exited.
+ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+ALTER TABLE jobs ADD COLUMN owner_token TEXT;
+`,
+  },
 ];

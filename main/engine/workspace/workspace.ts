@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Db } from './database.js';
 
@@ -8,7 +8,7 @@ import { openDatabase, type Db } from './database.js';
  *   data/       immutable Parquet tables, named by their version hash
  *   artifacts/  fitted models, exports
  *   uploads/    files received from browser mode before import
- *   tmp/        scratch space; emptied at every start
+ *   tmp/        scratch space; what a dead process left there is removed at start (scratch.ts)
  */
 export interface Workspace {
   readonly home: string;
@@ -26,8 +26,6 @@ export function openWorkspace(home: string): Workspace {
   const uploadsDir = join(home, 'uploads');
   const tmpDir = join(home, 'tmp');
   for (const dir of [home, dataDir, artifactsDir, uploadsDir, tmpDir]) mkdirSync(dir, { recursive: true });
-  // Scratch left by a crash is never trusted.
-  for (const entry of readdirSync(tmpDir)) rmSync(join(tmpDir, entry), { recursive: true, force: true });
   const db = openDatabase(join(home, 'kiln.db'));
   return {
     home,

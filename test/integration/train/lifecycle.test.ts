@@ -138,6 +138,8 @@ describe('training runs', () => {
     // Let the job reach `running` in SQLite, as it would have before a crash.
     await new Promise((resolve) => setImmediate(resolve));
     expect(engine.jobs.get(job).state).toBe('running');
+    // The owner recorded is this live process; a token from another start of the same pid stands in for one that died.
+    engine.workspace.db.prepare('UPDATE jobs SET owner_token = ? WHERE id = ?').run('a process that has exited', job);
     // A second engine on the same workspace is what a restart after a crash sees.
     const restarted = new Engine({ home, shell: 'test' });
     try {

@@ -136,6 +136,8 @@ describe('JobManager', () => {
     await running;
     expect(storedState(db, jobId).state).toBe('running');
 
+    // The owner recorded is this process; a token from another start of the same pid stands in for a process that has died.
+    db.prepare('UPDATE jobs SET owner_token = ? WHERE id = ?').run('a process that has exited', jobId);
     // A second process opening the same workspace file stands in for a restart after a crash.
     const reopened = openDatabase(file);
     extraDbs.push(reopened);
