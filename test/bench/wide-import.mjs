@@ -1,4 +1,4 @@
-/* global process, console */
+/* global process, console, URL */
 /**
  * Wide-file import benchmark (not a timed test): a CSV of KILN_WIDE_COLUMNS
  * columns (20,000 by default) × 50 rows, imported by the built engine in a
@@ -79,10 +79,15 @@ try {
     if (last?.stage === event.stage) last.until = event.at;
     else stages.push({ stage: event.stage, from: event.at, until: event.at });
   }
-  console.log(`${columns.toLocaleString('en-US')} columns × ${rows} rows: ${result.state} in ${result.seconds.toFixed(1)} s, peak ${(peakKb / 1024).toFixed(0)} MB`);
+  console.log(
+    `${columns.toLocaleString('en-US')} columns × ${rows} rows: ${result.state} in ${result.seconds.toFixed(1)} s, peak ${(peakKb / 1024).toFixed(0)} MB`,
+  );
   console.log(`columns ${result.columns}, rows ${result.rows}${result.error ? `, error: ${result.error}` : ''}`);
   console.log(`progress events ${result.events.length}, backwards ${backwards}, largest row estimate ${largestEstimate}`);
-  for (const stage of stages) console.log(`  ${stage.stage.padEnd(10)} ${((stage.until - stage.from) / 1000).toFixed(1)} s (from ${(stage.from / 1000).toFixed(1)} s)`);
+  for (const stage of stages)
+    console.log(
+      `  ${stage.stage.padEnd(10)} ${((stage.until - stage.from) / 1000).toFixed(1)} s (from ${(stage.from / 1000).toFixed(1)} s)`,
+    );
   if (result.state !== 'succeeded' || backwards > 0 || largestEstimate > rows * 2) process.exitCode = 1;
 } finally {
   await rm(dir, { recursive: true, force: true });

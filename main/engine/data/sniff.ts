@@ -419,6 +419,32 @@ export function leadingCommentLines(text: string): number {
   return count;
 }
 
+/**
+ * Bytes per data row when not even two rows fit in the head (wide files): reads on
+ * until 20 rows after the header, or 16 MB, have been seen.
+ */
+async function rowBytesBeyondHead(path: string): Promise<number> {
+  const limit = 16 * 1024 * 1024;
+  let offset = 0;
+  let headerEnd = -1;
+  let lastBreak = -1;
+  let breaks = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, end: limit - 1 })) {
+    const buffer = chunk as Buffer;
+    let at = buffer.indexOf(0x0a);
+    while (at >= 0) {
+      breaks += 1;
+      if (headerEnd < 0) headerEnd = offset + at + 1;
+      lastBreak = offset + at + 1;
+      at = breaks > 20 ? -1 : buffer.indexOf(0x0a, at + 1);
+    }
+    offset += buffer.length;
+    if (breaks > 20) break;
+  }
+  if (breaks < 2) return offset;
+  return (lastBreak - headerEnd) / (breaks - 1);
+}
+
 /** Works out how to read the file: encoding, separator, quote, header and unique column names. */
 export async function resolveReadSettings(
   connection: DuckDBConnection,
@@ -544,14 +570,14 @@ async function resolveFromHead(
   }
   if (rawNames.length === 0) throw new KilnError('bad_input', `Kiln found no columns in ${fileName}.`, 'path');
   const { names, renamed } = uniqueNames(rawNames);
-  const lines = headText.split('\n').length - (complete ? 0 : 1);
-  const headerBytes = headText.indexOf('\n') + 1;
   let bytesPerRow: number | undefined;
   if (compression === 'none') {
+    const lines = headText.split('\n').length - (complete ? 0 : 1);
     const usable = complete ? head.length : head.lastIndexOf(0x0a) + 1;
-    // A row holds at least one byte per column (its separators and line break), which bounds
-    // the estimate when not even one whole row fits in the head (a file of 20,000 columns).
-    bytesPerRow = Math.max(names.length, lines > 1 ? (usable - Math.max(0, headerBytes)) / (lines - 1) : usable);
+    const headerBytes = head.indexOf(0x0a) + 1;
+    const measured = lines > 2 || complete ? (usable - headerBytes) / Math.max(1, lines - 1) : await rowBytesBeyondHead(path);
+    // A row holds at least one byte per column (its separators and line break).
+    bytesPerRow = Math.max(names.length, measured || usable);
   }
   return {
     path,
