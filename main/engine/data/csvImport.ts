@@ -219,7 +219,8 @@ function tableShape(settings: ReadSettings, options: ImportOptions) {
   );
   return {
     reader: 'kiln-csv',
-    schema: 2,
+    // 3: non-finite numbers are read as missing, so tables written before are not reused.
+    schema: 3,
     dialect: settings.dialect,
     names: settings.names,
     missing: settings.missing,
