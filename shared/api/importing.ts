@@ -9,7 +9,8 @@ const PreviewCell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const Delimiter = z.enum([',', ';', '\t', '|']);
 export type Delimiter = z.infer<typeof Delimiter>;
 
-export const Encoding = z.enum(['utf-8', 'latin-1']);
+/** UTF-16 is recognised by its byte order mark and read through a UTF-8 copy; it cannot be chosen for a file without one. */
+export const Encoding = z.enum(['utf-8', 'latin-1', 'utf-16le', 'utf-16be']);
 export type Encoding = z.infer<typeof Encoding>;
 
 export const ColumnRole = z.enum(['feature', 'target', 'ignore', 'id']);
@@ -34,6 +35,13 @@ export const ImportOptions = z.object({
   columns: z.record(z.string(), z.object({ type: ColumnType.optional(), role: ColumnRole.optional() })).optional(),
   /** Rows with the wrong number of fields: leave them out and report them, or fail. */
   badRows: BadRowsMode.optional(),
+  /** The longest line the reader accepts, in bytes (DuckDB's default is 2 MB). */
+  maxLineBytes: z
+    .number()
+    .int()
+    .min(1024, 'Set the maximum line size to at least 1 KB.')
+    .max(1024 * 1024 * 1024, 'Keep the maximum line size under 1 GB.')
+    .optional(),
 });
 export type ImportOptions = z.infer<typeof ImportOptions>;
 

@@ -17,7 +17,18 @@ import type { JobContext } from '../jobs/jobs.js';
 import type { DatasetVersion } from '../workspace/repositories.js';
 import type { DuckPool } from './duckdb.js';
 import { castExpression, inferColumnTypes, perColumn, type InferredColumn } from './importTypes.js';
-import { cleanedSelect, columnGroups, columnsPerGroup, csvSource, nullstrOption, resolveReadSettings, type ReadSettings } from './sniff.js';
+import {
+  cleanedSelect,
+  columnGroups,
+  columnsPerGroup,
+  compressionOf,
+  csvSource,
+  describeCsvError,
+  nullstrOption,
+  releaseReadSettings,
+  resolveReadSettings,
+  type ReadSettings,
+} from './sniff.js';
 import { quoteIdent, quoteLiteral } from './sql.js';
 
 /** Cells that mean "missing" in real files. Compared after trimming spaces. */
@@ -52,14 +63,15 @@ export async function checkCsvFile(path: string): Promise<{ bytes: number; mtime
   try {
     const head = Buffer.alloc(Math.min(info.size, 64 * 1024));
     await handle.read(head, 0, head.length, 0);
-    if (looksBinary(head)) {
+    // A gzip or zstd file is binary by nature; DuckDB decompresses it while reading.
+    if (compressionOf(head) === 'none' && looksBinary(head)) {
       throw new KilnError(
         'bad_input',
         `${basename(path)} is not a CSV file: it contains binary data. Export it as CSV (comma, semicolon or tab separated text) and try again.`,
         'path',
       );
     }
-    if (head.toString('latin1').trim() === '') {
+    if (compressionOf(head) === 'none' && head.toString('latin1').trim() === '') {
       throw new KilnError('bad_input', `${basename(path)} holds only blank space: there is nothing to import.`, 'path');
     }
   } finally {
@@ -207,7 +219,8 @@ function tableShape(settings: ReadSettings, options: ImportOptions) {
   );
   return {
     reader: 'kiln-csv',
-    schema: 2,
+    // 3: non-finite numbers are read as missing, so tables written before are not reused.
+    schema: 3,
     dialect: settings.dialect,
     names: settings.names,
     missing: settings.missing,
@@ -308,14 +321,14 @@ async function dropRejects(connection: DuckDBConnection, rejects: string): Promi
 /** Bad rows from the rejects table; fails when the user chose to stop at them or when no row was readable. */
 async function takeBadRows(request: WriteRequest, rows: number): Promise<{ count: number; lines: BadRow[] }> {
   const { connection, rejects, settings, importOptions } = request;
-  const path = settings.path;
+  const name = settings.fileName;
   const badRows = await readBadRows(connection, rejects);
   await dropRejects(connection, rejects);
   const firstBad = badRows.lines[0];
   if ((importOptions.badRows ?? 'skip') === 'stop' && firstBad) {
     throw new KilnError(
       'bad_input',
-      `${basename(path)} has ${badRows.count.toLocaleString('en-US')} bad row${badRows.count === 1 ? '' : 's'}: ${describeBadRow(firstBad)}. Fix the file, or choose to skip bad rows.`,
+      `${name} has ${badRows.count.toLocaleString('en-US')} bad row${badRows.count === 1 ? '' : 's'}: ${describeBadRow(firstBad)}. Fix the file, or choose to skip bad rows.`,
       'badRows',
     );
   }
@@ -323,8 +336,8 @@ async function takeBadRows(request: WriteRequest, rows: number): Promise<{ count
     throw new KilnError(
       'bad_input',
       badRows.count > 0
-        ? `${basename(path)} has no readable rows: all ${badRows.count.toLocaleString('en-US')} rows have the wrong number of fields (${describeBadRow(firstBad ?? { line: 0, error: '', text: '' })}).`
-        : `${basename(path)} has a header but no rows of data.`,
+        ? `${name} has no readable rows: all ${badRows.count.toLocaleString('en-US')} rows have the wrong number of fields (${describeBadRow(firstBad ?? { line: 0, error: '', text: '' })}).`
+        : `${name} has a header but no rows of data.`,
       'path',
     );
   }
@@ -334,14 +347,33 @@ async function takeBadRows(request: WriteRequest, rows: number): Promise<{ count
 function readingProgress(request: WriteRequest, started: number, label = '') {
   const { bytes, settings, context } = request;
   return (percent: number, overall = percent / 100) => {
-    const done = (bytes * percent) / 100;
+    const done = (bytes * Math.min(100, Math.max(0, percent))) / 100;
     const seconds = (performance.now() - started) / 1000;
-    const rows = Math.round(done / settings.bytesPerRow);
+    // Compressed files have no row estimate: their bytes say little about their rows.
+    const rows = settings.bytesPerRow === undefined ? undefined : Math.round(done / settings.bytesPerRow);
+    const rate = rows !== undefined && seconds > 1 && !label ? ` · ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s` : '';
     context.progress({
       stage: 'reading',
       fraction: 0.1 + overall * 0.7,
-      message: `Read ${formatBytes(done)} of ${formatBytes(bytes)} · about ${rows.toLocaleString('en-US')} rows${seconds > 1 && !label ? ` · ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s` : ''}${label}`,
+      message: `Read ${formatBytes(done)} of ${formatBytes(bytes)}${settings.compression === 'none' ? '' : ' (compressed)'}${rows === undefined ? '' : ` · about ${rows.toLocaleString('en-US')} rows`}${rate}${label}`,
     });
+  };
+}
+
+/**
+ * The job's progress, never moving backwards: DuckDB's percentage can dip
+ * between queries, and the stages of the narrow and wide paths end at different points.
+ */
+function forwardOnly(context: JobContext): JobContext {
+  let highest = 0;
+  return {
+    jobId: context.jobId,
+    signal: context.signal,
+    throwIfCancelled: () => context.throwIfCancelled(),
+    progress: (update) => {
+      highest = Math.max(highest, update.fraction ?? highest);
+      context.progress({ ...update, fraction: highest });
+    },
   };
 }
 
@@ -379,7 +411,7 @@ async function writeNarrow(request: WriteRequest): Promise<WrittenTable> {
   const started = performance.now();
   const cannotRead = (error: unknown) => {
     if (context.signal.aborted) return new KilnError('cancelled', 'Import cancelled.');
-    return new KilnError('bad_input', `Kiln could not read ${basename(settings.path)} as CSV: ${firstLine(error)}`, 'path');
+    return describeCsvError(settings, error);
   };
   const readOnce = async (label: string): Promise<{ path: string; rows: number }> => {
     const path = request.scratch();
@@ -416,7 +448,7 @@ async function writeNarrow(request: WriteRequest): Promise<WrittenTable> {
   const textColumns = new Set(plans.filter((plan) => plan.mode === 'text' && !plan.retype).map((plan) => plan.name));
   const names = plans.map((plan) => plan.name);
   const retyped = plans.filter((plan) => plan.retype);
-  context.progress({ stage: 'counting', fraction: 0.85, message: 'Counting missing and distinct values' });
+  context.progress({ stage: 'counting', fraction: 0.8, message: 'Counting missing and distinct values' });
   // A marker with unusual padding (`?  `) is text until trimmed: the stats pass looks for them.
   let stats = await columnStats(connection, path, names, { columns: textColumns, missing: settings.missing });
   const markersLeft = new Set(stats.markersLeft);
@@ -438,7 +470,7 @@ async function writeNarrow(request: WriteRequest): Promise<WrittenTable> {
   // The columns the sample could not settle, typed over every row of the columnar copy and rewritten.
   context.progress({
     stage: 'typing',
-    fraction: 0.8,
+    fraction: 0.82,
     message: `Choosing types for ${retyped.length.toLocaleString('en-US')} column${retyped.length === 1 ? '' : 's'} over all ${rows.toLocaleString('en-US')} rows`,
   });
   const cleaned = plans
@@ -483,40 +515,39 @@ async function writeWide(request: WriteRequest): Promise<WrittenTable> {
   const { connection, settings, importOptions, context, rejects } = request;
   const groups = columnGroups(settings);
   const stagedPaths: string[] = [];
+  const raw = `kiln_raw_${context.jobId.replace(/\W/g, '_')}`;
   const started = performance.now();
-  let staged = 0;
-  for (const [groupIndex, group] of groups.entries()) {
-    const stagedPath = request.staging();
-    stagedPaths.push(stagedPath);
-    // Every group skips the same bad rows; the first one records them.
-    const errors =
-      groupIndex === 0
-        ? `store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(`${rejects}_scan`)}`
-        : 'ignore_errors = true';
-    const progress = readingProgress(
-      request,
-      started,
-      ` · columns ${(group[0] ?? 0) + 1}–${(group.at(-1) ?? 0) + 1} of ${settings.names.length.toLocaleString('en-US')}`,
+  // The CSV is parsed once, as text, into a temporary table (which spills to the tmp folder when
+  // large): parsing it again for every group of columns cost 40 parses of every column.
+  try {
+    await runWithProgress(
+      connection,
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(raw)} AS SELECT * FROM ${csvSource(settings, `store_rejects = true, rejects_table = ${quoteLiteral(rejects)}, rejects_scan = ${quoteLiteral(`${rejects}_scan`)}`)}`,
+      (percent) => readingProgress(request, started)(percent, (percent / 100) * 0.6),
     );
-    let groupRows: number;
-    try {
-      groupRows = await runWithProgress(
-        connection,
-        `COPY (SELECT ${cleanedSelect(settings, group)} FROM ${csvSource(settings, errors)}) TO ${quoteLiteral(stagedPath)} (FORMAT parquet, COMPRESSION snappy)`,
-        (percent) => progress(percent, ((groupIndex + percent / 100) / groups.length) * 0.85),
+  } catch (error) {
+    if (context.signal.aborted) throw new KilnError('cancelled', 'Import cancelled.');
+    throw describeCsvError(settings, error);
+  }
+  context.throwIfCancelled();
+  let staged: number;
+  try {
+    staged = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${quoteIdent(raw)}`)).getRows()[0]?.[0] ?? 0);
+    for (const [groupIndex, group] of groups.entries()) {
+      const stagedPath = request.staging();
+      stagedPaths.push(stagedPath);
+      context.progress({
+        stage: 'reading',
+        fraction: 0.1 + (0.6 + ((groupIndex + 1) / groups.length) * 0.25) * 0.7,
+        message: `Trimming columns ${(group[0] ?? 0) + 1}–${(group.at(-1) ?? 0) + 1} of ${settings.names.length.toLocaleString('en-US')}`,
+      });
+      await connection.run(
+        `COPY (SELECT ${cleanedSelect(settings, group)} FROM ${quoteIdent(raw)}) TO ${quoteLiteral(stagedPath)} (FORMAT parquet, COMPRESSION snappy)`,
       );
-    } catch (error) {
-      if (context.signal.aborted) throw new KilnError('cancelled', 'Import cancelled.');
-      throw new KilnError('bad_input', `Kiln could not read ${basename(settings.path)} as CSV: ${firstLine(error)}`, 'path');
+      context.throwIfCancelled();
     }
-    if (groupIndex > 0 && groupRows !== staged) {
-      throw new KilnError(
-        'internal',
-        `Columns ${(group[0] ?? 0) + 1}… of ${basename(settings.path)} read ${groupRows} rows where the first columns read ${staged}.`,
-      );
-    }
-    staged = groupRows;
-    context.throwIfCancelled();
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${quoteIdent(raw)}`);
   }
   const badRows = await takeBadRows(request, staged);
 
@@ -548,13 +579,56 @@ async function writeWide(request: WriteRequest): Promise<WrittenTable> {
   const select = columns.map((column) => `${castExpression(column)} AS ${quoteIdent(column.name)}`).join(', ');
   await connection.run(`COPY (SELECT ${select} FROM ${stagedRelation}) TO ${quoteLiteral(path)} ${parquetOptions}`);
   context.throwIfCancelled();
-  context.progress({ stage: 'counting', fraction: 0.9, message: 'Counting missing and distinct values' });
+  context.progress({ stage: 'counting', fraction: 0.86, message: 'Counting missing and distinct values' });
   const stats = await columnStats(
     connection,
     path,
     columns.map((column) => column.name),
   );
   return { rows: staged, columns, badRows, path, stats };
+}
+
+/**
+ * `inf`, `-inf`, `nan`, `Infinity` and numbers beyond the double range (`1e999`) read as
+ * non-finite doubles, which no statistic or model can use: they become missing, with a
+ * note per column, as the missing markers do. `1e308` is a finite number and is kept.
+ */
+async function dropNonFinite(request: WriteRequest, written: WrittenTable): Promise<{ written: WrittenTable; notes: ColumnNote[] }> {
+  const { connection } = request;
+  const doubles = written.columns.filter((column) => column.type === 'DOUBLE').map((column) => column.name);
+  if (doubles.length === 0) return { written, notes: [] };
+  const relation = `(SELECT ${doubles.map(quoteIdent).join(', ')} FROM read_parquet(${quoteLiteral(written.path)}))`;
+  // TRY_CAST keeps one template for both forms: the long form reads every value as text.
+  const counts = await perColumn(connection, relation, doubles, (column) => ({
+    f: `count(*) FILTER (WHERE NOT isfinite(TRY_CAST(${column} AS DOUBLE)))`,
+  }));
+  const found = new Map(
+    doubles.map((name, index) => [name, Number(counts[index]?.f ?? 0)]).filter(([, count]) => Number(count) > 0) as [string, number][],
+  );
+  if (found.size === 0) return { written, notes: [] };
+  request.context.throwIfCancelled();
+  const path = request.scratch();
+  const select = written.columns
+    .map((column) =>
+      found.has(column.name)
+        ? `CASE WHEN isfinite(${quoteIdent(column.name)}) THEN ${quoteIdent(column.name)} END AS ${quoteIdent(column.name)}`
+        : quoteIdent(column.name),
+    )
+    .join(', ');
+  await connection.run(
+    `COPY (SELECT ${select} FROM read_parquet(${quoteLiteral(written.path)})) TO ${quoteLiteral(path)} ${parquetOptions}`,
+  );
+  await rm(written.path, { force: true });
+  const stats = await columnStats(
+    connection,
+    path,
+    written.columns.map((column) => column.name),
+  );
+  const notes = [...found].map(([column, count]) => ({
+    column,
+    message: `${count.toLocaleString('en-US')} value${count === 1 ? ' was not a finite number' : 's were not finite numbers'} (inf, -inf or nan) in ${column} and ${count === 1 ? 'is' : 'are'} read as missing.`,
+  }));
+  return { written: { ...written, path, stats }, notes };
 }
 
 /**
@@ -574,7 +648,8 @@ export async function importCsv(options: {
   options?: ImportOptions;
   findVersion: (version: string) => DatasetVersion | undefined;
 }): Promise<ImportedTable> {
-  const { pool, path, dataDir, tmpDir, context } = options;
+  const { pool, path, dataDir, tmpDir } = options;
+  const context = forwardOnly(options.context);
   const importOptions = options.options ?? {};
   const started = performance.now();
   const before = await checkCsvFile(path);
@@ -587,11 +662,13 @@ export async function importCsv(options: {
     return name;
   };
   let hashing: Promise<string> | undefined;
+  let readSettings: ReadSettings | undefined;
 
   try {
     return await pool.with(context.signal, async (connection) => {
       context.progress({ stage: 'sniffing', fraction: 0, message: 'Detecting separator, header and encoding' });
-      const settings = await resolveReadSettings(connection, path, importOptions);
+      const settings = await resolveReadSettings(connection, path, importOptions, tmpDir);
+      readSettings = settings;
       const shape = tableShape(settings, importOptions);
       const roleOf = (name: string) => importOptions.columns?.[name]?.role ?? 'feature';
       const badMode = importOptions.badRows ?? 'skip';
@@ -649,11 +726,14 @@ export async function importCsv(options: {
         scratch: () => tempName(dataDir, 'parquet.tmp'),
         staging: () => tempName(tmpDir, 'staged.parquet'),
       };
-      const written = settings.names.length > columnsPerGroup ? await writeWide(request) : await writeNarrow(request);
+      const { written, notes: nonFiniteNotes } = await dropNonFinite(
+        request,
+        settings.names.length > columnsPerGroup ? await writeWide(request) : await writeNarrow(request),
+      );
       context.throwIfCancelled();
 
       if (version === undefined) {
-        context.progress({ stage: 'hashing', fraction: 0.88, message: 'Finishing the version hash' });
+        context.progress({ stage: 'hashing', fraction: 0.9, message: 'Finishing the version hash' });
         version = hashing ? await hashing : await hashFile(path, bytes, shape, context);
         const existing = options.findVersion(version);
         if (existing) {
@@ -675,6 +755,7 @@ export async function importCsv(options: {
           });
         }
       });
+      notes.push(...nonFiniteNotes);
       await assertUnchanged(path, before);
       context.throwIfCancelled();
       const storagePath = join(dataDir, `${finalVersion}.parquet`);
@@ -709,6 +790,7 @@ export async function importCsv(options: {
   } finally {
     // The hash may still be reading when the import failed; wait so no read outlives the job.
     await hashing?.catch(() => undefined);
+    await releaseReadSettings(readSettings);
     await Promise.all(temporary.map((name) => rm(name, { force: true })));
   }
 }

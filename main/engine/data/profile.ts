@@ -13,6 +13,11 @@ import type { JobContext } from '../jobs/jobs.js';
 import type { DuckPool } from './duckdb.js';
 import { quoteIdent, quoteLiteral, sqlList } from './sql.js';
 
+/** Products of values beyond ±1e100 overflow DuckDB's correlation (an Out of Range Error): they are left out of it. */
+function boundedDouble(ident: string): string {
+  return `CASE WHEN abs(CAST(${ident} AS DOUBLE)) <= 1e100 THEN CAST(${ident} AS DOUBLE) END`;
+}
+
 /** Bump when the profile's shape or its statistics change, so cached profiles are recomputed. */
 export const profileSchemaVersion = 1;
 
@@ -297,8 +302,11 @@ async function baseStatistics(
           `min(${value}) AS ${alias('min', index)}`,
           `max(${value}) AS ${alias('max', index)}`,
           `avg(${value}) AS ${alias('mean', index)}`,
-          `stddev_samp(${value}) AS ${alias('std', index)}`,
-          `skewness(${value}) AS ${alias('skew', index)}`,
+          // Squares of values near 1e308 overflow DuckDB's variance (an Out of Range Error): it runs on
+          // values scaled by a power of two, which is exact. Cubes overflow or underflow at any one scale,
+          // so the skewness (a warning only) leaves out values beyond ±1e100.
+          `stddev_samp(${value} * ${2 ** -512}) * ${2 ** 512} AS ${alias('std', index)}`,
+          `skewness(CASE WHEN abs(${value}) <= 1e100 THEN ${value} END) AS ${alias('skew', index)}`,
           `${quantiles} AS ${alias('q', index)}`,
           `count_if(${value} = 0) AS ${alias('zeros', index)}`,
         );
@@ -510,7 +518,7 @@ async function computeCorrelation(
       .map(([row, column]) => {
         const a = columns[row] as Column;
         const b = columns[column] as Column;
-        return `corr(CAST(${a.ident} AS DOUBLE), CAST(${b.ident} AS DOUBLE))`;
+        return `corr(${boundedDouble(a.ident)}, ${boundedDouble(b.ident)})`;
       })
       .join(', ');
     const values = (await rows(connection, `SELECT ${select} FROM ${source}`))[0] ?? [];
@@ -625,7 +633,7 @@ async function computeAssociations(
   } else {
     const numeric = features.filter((column) => column.kind === 'numeric' && !isCategorical(column));
     for (const chunk of chunks(numeric, correlationPairsChunk)) {
-      const select = chunk.map((column) => `corr(CAST(${column.ident} AS DOUBLE), CAST(${target.ident} AS DOUBLE))`).join(', ');
+      const select = chunk.map((column) => `corr(${boundedDouble(column.ident)}, ${boundedDouble(target.ident)})`).join(', ');
       const values = (await rows(connection, `SELECT ${select} FROM ${source}`))[0] ?? [];
       chunk.forEach((column, position) => {
         const r = finiteOrNull(values[position]);

@@ -9,7 +9,7 @@ import { sampleFile } from './core.js';
 export function importingHandlers(context: EngineContext): HandlersFor<keyof typeof importingMethods> {
   const sniff = async (path: string, options: Parameters<typeof sniffCsv>[3]) => {
     const { bytes } = await checkCsvFile(path);
-    return context.duck.with(undefined, (connection) => sniffCsv(connection, path, bytes, options));
+    return context.duck.with(undefined, (connection) => sniffCsv(connection, path, bytes, options, context.workspace.tmpDir));
   };
   return {
     'datasets.sniff': async ({ path, options }) => sniff(path, options),

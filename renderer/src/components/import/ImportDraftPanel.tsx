@@ -96,6 +96,12 @@ export function ImportDraftPanel({
           >
             <option value="utf-8">UTF-8</option>
             <option value="latin-1">Latin-1</option>
+            {sniff.dialect.encoding.startsWith('utf-16') && (
+              // UTF-16 is recognised by its byte order mark; it is shown, not chosen.
+              <option value={sniff.dialect.encoding} disabled>
+                {sniff.dialect.encoding === 'utf-16le' ? 'UTF-16 (little-endian)' : 'UTF-16 (big-endian)'}
+              </option>
+            )}
           </select>
         </label>
         <label className="wide">
@@ -126,6 +132,25 @@ export function ImportDraftPanel({
             <option value="skip">Skip them and list them</option>
             <option value="stop">Stop the import</option>
           </select>
+        </label>
+        <label>
+          Maximum line size (MB)
+          <input
+            className="input"
+            type="number"
+            min={1}
+            max={1024}
+            placeholder="2"
+            value={options.maxLineBytes === undefined ? '' : options.maxLineBytes / (1024 * 1024)}
+            disabled={disabled || draft.sniffing}
+            onChange={(event) => {
+              const megabytes = Number(event.target.value);
+              onResniff({
+                ...options,
+                maxLineBytes: event.target.value === '' || !(megabytes > 0) ? undefined : Math.round(megabytes * 1024 * 1024),
+              });
+            }}
+          />
         </label>
       </div>
 
