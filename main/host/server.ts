@@ -4,7 +4,6 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, relative, sep } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { once } from 'node:events';
 import { Zip, ZipDeflate } from 'fflate';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { JobHandle, StagedUpload } from '../../shared/api.js';
@@ -332,7 +331,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         for await (const chunk of createReadStream(file)) {
           entry.push(chunk as Buffer);
           if (failure) throw failure;
-          if (response.writableNeedDrain) await Promise.race([once(response, 'drain'), once(response, 'close')]);
+          if (response.writableNeedDrain) await drainedOrClosed(response);
           if (response.destroyed) return;
         }
         entry.push(new Uint8Array(0), true);
@@ -440,6 +439,19 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Waits until the client has taken what was written, or has gone; the listeners go with it, as a zip waits many times. */
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 function statusOf(shape: KilnErrorShape): number {
