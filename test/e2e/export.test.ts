@@ -166,6 +166,35 @@ describeInChromium('Export in Chromium', { failureScreenshot: 'export-failure.pn
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
+  it('the Docker badge follows the engine: it changes when Docker comes and goes, without a reload', async () => {
+    const badge = page.getByRole('region', { name: 'Docker image' }).locator('.run-status');
+    await badge.waitFor();
+    // The host's answer to docker.status is replaced here, as this machine cannot start and stop a Docker engine.
+    let available = true;
+    await page.route('**/api/call', async (route) => {
+      const body = route.request().postData() ?? '';
+      if (!body.includes('"docker.status"')) return route.fallback();
+      const value = available
+        ? { available: true, detail: 'Docker Engine 27.0 (test)' }
+        : { available: false, detail: 'The engine stopped (test).' };
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, value }) });
+    });
+    try {
+      await expect.poll(() => badge.innerText(), { timeout: 15_000 }).toBe('Docker available');
+      available = false;
+      await expect.poll(() => badge.innerText(), { timeout: 15_000 }).toBe('Docker unavailable');
+      await page.getByText('The engine stopped (test).').waitFor();
+    } finally {
+      await page.unroute('**/api/call');
+    }
+    // Back to what the real engine says, for the part below.
+    await page
+      .getByRole('region', { name: 'Docker image' })
+      .getByRole('button', { name: 'Check again' })
+      .click()
+      .catch(() => undefined);
+  }, 60_000);
+
   it('builds the image, runs it, sends a test row, reads the logs and stops it', async (context) => {
     const docker = page.getByRole('region', { name: 'Docker image' });
     const badge = docker.locator('.run-status');
