@@ -5,6 +5,7 @@
 import type { ApiDispatch } from '../../shared/api.js';
 import type { WireFailure, WireResult } from '../../shared/client.js';
 import { KilnError, toErrorShape } from '../../shared/errors.js';
+import { describeError, publicMessage } from '../engine/jobs/jobs.js';
 import { encodeEvent, type KilnEvent, type KilnEventType, type Unsubscribe } from '../../shared/events.js';
 
 export const ipcChannels = {
@@ -64,7 +65,11 @@ export function registerApiIpc(
     try {
       return { ok: true, value: await engine.dispatch(method, input) };
     } catch (error) {
-      return { ok: false, error: toErrorShape(error) };
+      // Kiln's words for what it refused cross; an internal error's detail (engine text, paths) goes to the log only.
+      const shape = toErrorShape(error);
+      if (shape.code !== 'internal') return { ok: false, error: shape };
+      report(`kiln: internal error answering ${String(method)}: ${describeError(error)}`);
+      return { ok: false, error: { code: 'internal', message: publicMessage(error) } };
     }
   });
   // An event that fails its schema is an engine bug; it is reported once per type, and never sent.

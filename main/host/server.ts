@@ -8,7 +8,7 @@ import { Zip, ZipDeflate } from 'fflate';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { JobHandle, StagedUpload } from '../../shared/api.js';
 import type { WireFailure, WireResult } from '../../shared/client.js';
-import { KilnError, type KilnErrorShape } from '../../shared/errors.js';
+import { KilnError, toErrorShape, type KilnErrorShape } from '../../shared/errors.js';
 import { encodeEvent, type KilnEvent, type KilnEventType } from '../../shared/events.js';
 import type { Engine } from '../engine/engine.js';
 import { describeError, publicMessage } from '../engine/jobs/jobs.js';
@@ -143,7 +143,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   /** The answer's error: Kiln's words for what it refused; an internal error's detail goes to the log only. */
   const publicShape = (error: unknown): KilnErrorShape => {
-    if (error instanceof KilnError && error.code !== 'internal') return error.toJSON();
+    const shape = toErrorShape(error);
+    if (shape.code !== 'internal') return shape;
     log(`kiln: internal error answering a browser-mode request: ${describeError(error)}`);
     return { code: 'internal', message: publicMessage(error) };
   };

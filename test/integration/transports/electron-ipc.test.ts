@@ -21,6 +21,7 @@ import {
   type IpcInvokeEventLike,
   type IpcMainLike,
 } from '../../../main/electron/ipc.js';
+import { internalFailureMessage } from '../../../main/engine/jobs/jobs.js';
 import { adultCsv, createTestEngine } from '../../helpers/engine.js';
 
 type Handler = (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>;
@@ -274,5 +275,29 @@ describe('Show in folder over IPC', () => {
     });
     expect(await ipc.invoke(null, ipcChannels.showBundle, 'exp_known')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     expect(shown).toEqual([]);
+  });
+});
+
+describe('internal errors over IPC', () => {
+  it('answers an engine’s raw error with a plain message; the log has the engine text', async () => {
+    const ipc = new FakeIpcMain();
+    const logged: string[] = [];
+    const engineText = `Binder Error: Referenced column "x" not found\nLINE 1: SELECT trim("x") FROM read_csv('/home/someone/.kiln/uploads/a.csv')`;
+    const engine = {
+      dispatch: (async () => {
+        throw new Error(engineText);
+      }) as Engine['dispatch'],
+      onEvent: () => () => undefined,
+    };
+    registerApiIpc(
+      ipc,
+      engine,
+      rendererUrlCheck(rendererIndex),
+      () => [],
+      (line) => logged.push(line),
+    );
+    const answer = await ipc.invoke(rendererIndex, ipcChannels.call, 'projects.list', {});
+    expect(answer).toEqual({ ok: false, error: { code: 'internal', message: internalFailureMessage } });
+    expect(logged.join('\n')).toContain('Binder Error: Referenced column "x" not found');
   });
 });
