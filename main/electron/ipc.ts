@@ -3,13 +3,15 @@
  * than Electron itself so that it can be tested without an Electron binary.
  */
 import type { ApiDispatch } from '../../shared/api.js';
-import type { WireResult } from '../../shared/client.js';
-import { toErrorShape } from '../../shared/errors.js';
+import type { WireFailure, WireResult } from '../../shared/client.js';
+import { KilnError, toErrorShape } from '../../shared/errors.js';
+import { describeError, publicMessage } from '../engine/jobs/jobs.js';
 import { encodeEvent, type KilnEvent, type KilnEventType, type Unsubscribe } from '../../shared/events.js';
 
 export const ipcChannels = {
   call: 'kiln:call',
   event: 'kiln:event',
+  showBundle: 'kiln:show-bundle',
 } as const;
 
 export interface IpcSenderFrameLike {
@@ -23,6 +25,14 @@ export interface IpcInvokeEventLike {
 export interface IpcMainLike {
   /** The arguments are whatever the renderer sent; the engine checks them before any handler runs. */
   handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<WireResult>): void;
+  removeHandler(channel: string): void;
+}
+
+/** What "Show in folder" answers: done, or why not. */
+export type ShowBundleResult = { ok: true } | WireFailure;
+
+export interface IpcShowBundleMainLike {
+  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<ShowBundleResult>): void;
   removeHandler(channel: string): void;
 }
 
@@ -55,7 +65,11 @@ export function registerApiIpc(
     try {
       return { ok: true, value: await engine.dispatch(method, input) };
     } catch (error) {
-      return { ok: false, error: toErrorShape(error) };
+      // Kiln's words for what it refused cross; an internal error's detail (engine text, paths) goes to the log only.
+      const shape = toErrorShape(error);
+      if (shape.code !== 'internal') return { ok: false, error: shape };
+      report(`kiln: internal error answering ${String(method)}: ${describeError(error)}`);
+      return { ok: false, error: { code: 'internal', message: publicMessage(error) } };
     }
   });
   // An event that fails its schema is an engine bug; it is reported once per type, and never sent.
@@ -86,4 +100,32 @@ export function rendererUrlCheck(rendererIndexUrl: string): (frameUrl: string) =
       return false;
     }
   };
+}
+
+/**
+ * Registers "Show in folder": the renderer names an export by its id, and the folder shown is the one the
+ * engine recorded for it, so a page cannot make the shell reveal (or open) an arbitrary path.
+ */
+export function registerShowBundleIpc(
+  ipcMain: IpcShowBundleMainLike,
+  engine: Pick<EngineLike, 'dispatch'>,
+  isTrustedSender: (frameUrl: string) => boolean,
+  showItemInFolder: (path: string) => void,
+): () => void {
+  ipcMain.handle(ipcChannels.showBundle, async (event, exportId): Promise<ShowBundleResult> => {
+    const url = event.senderFrame?.url ?? '';
+    if (!isTrustedSender(url)) {
+      return { ok: false, error: { code: 'unauthorized', message: `Refused a request from ${url || 'an unknown frame'}.` } };
+    }
+    try {
+      if (typeof exportId !== 'string') throw new KilnError('invalid_argument', 'An export id is needed.', 'exportId');
+      const bundle = (await engine.dispatch('export.list', {})).find((item) => item.id === exportId);
+      if (!bundle) throw new KilnError('not_found', 'There is no such export.', 'exportId');
+      showItemInFolder(bundle.bundle);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error: toErrorShape(error) };
+    }
+  });
+  return () => ipcMain.removeHandler(ipcChannels.showBundle);
 }

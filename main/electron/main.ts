@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, session, shell } from 'electron';
 import { Engine } from '../engine/engine.js';
 import { rendererDir, resolveKilnHome } from '../paths.js';
-import { registerApiIpc, rendererUrlCheck } from './ipc.js';
+import { registerApiIpc, registerShowBundleIpc, rendererUrlCheck } from './ipc.js';
 import { buildMenu } from './menu.js';
 
 const indexFile = join(rendererDir, 'index.html');
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   });
   session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   registerApiIpc(ipcMain, engine, rendererUrlCheck(indexUrl), () => BrowserWindow.getAllWindows().map((window) => window.webContents));
+  registerShowBundleIpc(ipcMain, engine, rendererUrlCheck(indexUrl), (path) => shell.showItemInFolder(path));
   Menu.setApplicationMenu(buildMenu());
   createWindow();
   app.on('activate', () => {

@@ -1,6 +1,6 @@
 /**
  * The only bridge between the sandboxed renderer and the engine. It exposes
- * `window.kiln` with three functions and nothing else from Node or Electron.
+ * `window.kiln` with four functions and nothing else from Node or Electron.
  * Bundled to CommonJS, because sandboxed preloads cannot be ES modules.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
@@ -23,6 +23,7 @@ const bridge: KilnBridge = {
     return () => ipcRenderer.removeListener(ipcChannels.event, handler);
   },
   pathForFile: (file) => webUtils.getPathForFile(file),
+  showBundleInFolder: (exportId) => ipcRenderer.invoke(ipcChannels.showBundle, String(exportId)),
 };
 
 contextBridge.exposeInMainWorld('kiln', bridge);

@@ -58,7 +58,12 @@ describe.skipIf(binaryPath === undefined)('the Electron app', () => {
         process: typeof scope.process,
       };
     });
-    expect(globals).toEqual({ kiln: 'object', kilnKeys: ['call', 'pathForFile', 'subscribe'], require: 'undefined', process: 'undefined' });
+    expect(globals).toEqual({
+      kiln: 'object',
+      kilnKeys: ['call', 'pathForFile', 'showBundleInFolder', 'subscribe'],
+      require: 'undefined',
+      process: 'undefined',
+    });
   });
 
   it('the bridge reaches the engine', async () => {

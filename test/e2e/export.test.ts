@@ -5,7 +5,10 @@
  * sent a real row, its logs read, and stopped.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -118,6 +121,79 @@ describeInChromium('Export in Chromium', { failureScreenshot: 'export-failure.pn
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(pageErrors).toEqual([]);
   }, 300_000);
+
+  it('downloads the bundle as a zip that kiln predict can score', async () => {
+    const bundle = page.getByRole('region', { name: 'Bundle' });
+    const button = bundle.getByRole('button', { name: 'Download bundle (.zip)' });
+    // Where the eye starts on the card, not below the fold of the folder listing.
+    expect((await button.boundingBox())?.y ?? Infinity).toBeLessThan(900);
+    const arrived = page.waitForEvent('download', { timeout: 60_000 });
+    await button.click();
+    const download = await arrived;
+    expect(download.suggestedFilename()).toMatch(/^kiln-bundle-run_[\w-]+\.zip$/);
+    const scratch = await mkdtemp(join(tmpdir(), 'kiln-e2e-zip-'));
+    try {
+      const zipFile = join(scratch, download.suggestedFilename());
+      await download.saveAs(zipFile);
+      await run('unzip', ['-q', zipFile, '-d', scratch]);
+      const [folder] = (await readdir(scratch)).filter((name) => !name.endsWith('.zip'));
+      const unzipped = join(scratch, folder ?? '');
+      expect(await readdir(unzipped)).toEqual(expect.arrayContaining(['model.onnx', 'schema.json', 'server.mjs', 'Dockerfile']));
+      const scored = await run(
+        process.execPath,
+        [
+          join('dist', 'main', 'cli', 'kiln.js'),
+          'predict',
+          unzipped,
+          join('resources', 'samples', 'adult.test.csv'),
+          '--out',
+          join(scratch, 'predictions.csv'),
+          '--json',
+        ],
+        {
+          env: { ...process.env, KILN_HOME: served.home },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
+      expect(JSON.parse(scored.stdout)).toMatchObject({ rows: 16_281 });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+    for (const theme of ['dark', 'light'] as const) {
+      await setTheme(page, theme);
+      await page.screenshot({ path: await artifactPath(`export-bundle-${theme}.png`) });
+    }
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('the Docker badge follows the engine: it changes when Docker comes and goes, without a reload', async () => {
+    const badge = page.getByRole('region', { name: 'Docker image' }).locator('.run-status');
+    await badge.waitFor();
+    // The host's answer to docker.status is replaced here, as this machine cannot start and stop a Docker engine.
+    let available = true;
+    await page.route('**/api/call', async (route) => {
+      const body = route.request().postData() ?? '';
+      if (!body.includes('"docker.status"')) return route.fallback();
+      const value = available
+        ? { available: true, detail: 'Docker Engine 27.0 (test)' }
+        : { available: false, detail: 'The engine stopped (test).' };
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, value }) });
+    });
+    try {
+      await expect.poll(() => badge.innerText(), { timeout: 15_000 }).toBe('Docker available');
+      available = false;
+      await expect.poll(() => badge.innerText(), { timeout: 15_000 }).toBe('Docker unavailable');
+      await page.getByText('The engine stopped (test).').waitFor();
+    } finally {
+      await page.unroute('**/api/call');
+    }
+    // Back to what the real engine says, for the part below.
+    await page
+      .getByRole('region', { name: 'Docker image' })
+      .getByRole('button', { name: 'Check again' })
+      .click()
+      .catch(() => undefined);
+  }, 60_000);
 
   it('builds the image, runs it, sends a test row, reads the logs and stops it', async (context) => {
     const docker = page.getByRole('region', { name: 'Docker image' });

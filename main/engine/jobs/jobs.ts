@@ -84,6 +84,36 @@ function describeIssues(error: z.ZodError): string {
 /** Why a job failed when its work returned something its kind's schema refuses: a bug, so the user gets no engine detail. */
 export const resultMismatchMessage = 'Kiln produced a result it could not read back (an internal error); the log has the detail.';
 
+/** What a user is told of a failure Kiln did not describe in words (an engine's or the system's own error). */
+export const internalFailureMessage = 'Kiln hit an internal error; the log has the detail.';
+
+/**
+ * The message a failure may show the user: Kiln's own words for what it refused, but never an engine's or
+ * the system's text (multi-line SQL, workspace paths), which an internal error can carry even inside a KilnError
+ * (a worker reports what it caught as `internal`).
+ */
+export function publicMessage(error: unknown): string {
+  if (!(error instanceof KilnError)) return internalFailureMessage;
+  if (error.code !== 'internal') return error.message;
+  return looksLikeEngineText(error.message) ? internalFailureMessage : error.message;
+}
+
+/** DuckDB's and Node's own texts: a named engine error (`Binder Error: …`), generated SQL, a stack, or several lines. */
+function looksLikeEngineText(message: string): boolean {
+  return (
+    /[\r\n]/.test(message) ||
+    /\b[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)? Error\b/.test(message) ||
+    /\b(?:SELECT|INSERT|CREATE|COPY|PRAGMA)\b[^]*\b(?:FROM|INTO|TABLE|AS|TO)\b/.test(message) ||
+    /\bat .+:\d+:\d+\)?/.test(message)
+  );
+}
+
+/** The full text of an error, for the log. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}
+
 const terminal: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 
 /**
@@ -198,7 +228,9 @@ export class JobManager {
         if (controller.signal.aborted || (error instanceof KilnError && error.code === 'cancelled')) {
           this.update(id, { state: 'cancelled', message: 'Cancelled by the user.' }, true);
         } else {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = publicMessage(error);
+          if (message !== (error instanceof Error ? error.message : undefined))
+            this.log(`kiln: the ${kind} job ${id} failed: ${describeError(error)}`);
           this.update(id, { state: 'failed', error: message, message }, true);
         }
       } finally {

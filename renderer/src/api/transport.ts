@@ -103,6 +103,32 @@ class BrowserTransport implements Transport {
     return unwrap(await readWire(response), answer, 'the upload');
   }
 
+  /**
+   * Fetches the bundle's zip with the token in the header (a plain link could not carry it) and hands it to
+   * the browser as a download. The host streams it; the page holds it once, as the file the user saves.
+   */
+  async downloadBundle(exportId: string): Promise<void> {
+    const response = await fetch(`api/exports/${encodeURIComponent(exportId)}/bundle.zip`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    if (!response.ok) {
+      const answer = await readWire(response);
+      if (!answer.ok) throw KilnError.fromShape(answer.error);
+      throw new KilnError('internal', `The Kiln host answered ${response.status}.`);
+    }
+    const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'kiln-bundle.zip';
+    const href = URL.createObjectURL(await response.blob());
+    const link = document.createElement('a');
+    link.href = href;
+    link.download = name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    // The click has handed the file to the browser's download; the object URL can go after this turn.
+    setTimeout(() => URL.revokeObjectURL(href), 0);
+  }
+
   subscribe(listener: KilnEventListener): () => void {
     this.listeners.add(listener);
     this.connect();
@@ -140,8 +166,14 @@ class BrowserTransport implements Transport {
   }
 }
 
+/** How this shell lets the user take a bundle away: a zip download in a browser, the folder itself in Electron. */
+export type BundleAccess =
+  | { kind: 'download'; download(exportId: string): Promise<void> }
+  | { kind: 'show-in-folder'; showInFolder(exportId: string): Promise<void> };
+
 export interface Connection {
   client: KilnClient;
+  bundleAccess: BundleAccess;
   /** Hands a file the user dropped or picked to the engine, however this shell can. Returns the import job. */
   importFile(projectId: string, file: File): Promise<{ jobId: string }>;
   /** Makes a file readable by the engine without importing it (browser mode uploads it), for a preview first. */
@@ -154,6 +186,13 @@ export function connect(): Connection {
     const client = createClient(electronTransport(bridge));
     return {
       client,
+      bundleAccess: {
+        kind: 'show-in-folder',
+        showInFolder: async (exportId) => {
+          const answer = await bridge.showBundleInFolder(exportId);
+          if (!answer.ok) throw KilnError.fromShape(answer.error);
+        },
+      },
       importFile: (projectId, file) => client.call('datasets.import', { projectId, path: bridge.pathForFile(file), name: file.name }),
       stageFile: async (_projectId, file) => ({ path: bridge.pathForFile(file), name: file.name }),
     };
@@ -162,6 +201,7 @@ export function connect(): Connection {
   const client = createClient(transport);
   return {
     client,
+    bundleAccess: { kind: 'download', download: (exportId) => transport.downloadBundle(exportId) },
     importFile: async (projectId, file) => {
       try {
         return await transport.upload(projectId, file, true);

@@ -12,7 +12,7 @@ import { isJobActive } from '../stores/train.js';
 
 export function ExportStep({ projectId }: { projectId: string }) {
   const { runs, runId, loading, exportJob, docker, sampleRow, container, errors } = useExport();
-  const { load, chooseRun, exportRun, clearError } = useExport();
+  const { load, chooseRun, exportRun, clearError, watchDocker } = useExport();
   const bundle = useExport(bundleOf);
   const goToStep = useNavigation((state) => state.goToStep);
   const exporting = isJobActive(exportJob);
@@ -20,6 +20,8 @@ export function ExportStep({ projectId }: { projectId: string }) {
   useEffect(() => {
     void load(projectId);
   }, [projectId, load]);
+
+  useEffect(() => watchDocker(), [watchDocker]);
 
   const head = (
     <div className="step-head">

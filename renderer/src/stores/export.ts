@@ -9,6 +9,9 @@ import { api } from '../api/transport.js';
 import { isJobActive } from './train.js';
 
 /** Where each failure is shown: beside the part of the step that failed. */
+/** How often the open Export step asks whether Docker still answers: often enough to notice a stopped engine, cheap for the engine. */
+export const dockerPollMs = 5_000;
+
 export type ExportSection = 'runs' | 'export' | 'docker' | 'container' | 'test';
 
 export const defaultBaseImage = 'node:20-bookworm-slim';
@@ -47,7 +50,13 @@ interface ExportState {
   load(projectId: string): Promise<void>;
   chooseRun(runId: string): Promise<void>;
   exportRun(): Promise<void>;
-  checkDocker(): Promise<void>;
+  /** Asks the engine whether Docker answers; a quiet check (the watch's) does not show "Checking…". */
+  checkDocker(options?: { quiet?: boolean }): Promise<void>;
+  /**
+   * Keeps the Docker badge true to the engine while the Export step is open: asks again every few seconds
+   * while the page is visible, and at once when the window gets focus back. Returns the stop.
+   */
+  watchDocker(): () => void;
   setTag(tag: string): void;
   setBaseImage(baseImage: string): void;
   buildImage(): Promise<void>;
@@ -199,16 +208,34 @@ export const useExport = create<ExportState>((set, get) => {
       }
     },
 
-    checkDocker: async () => {
-      set({ dockerChecking: true });
+    checkDocker: async (options) => {
+      const quiet = options?.quiet === true;
+      if (!quiet) set({ dockerChecking: true });
       try {
-        set({ docker: await api.call('docker.status', {}) });
-        clear('docker');
+        const docker = await api.call('docker.status', {});
+        const previous = get().docker;
+        // A poll that finds nothing new leaves the state (and the page) as it is.
+        if (previous?.available !== docker.available || previous.detail !== docker.detail) set({ docker });
+        if (!quiet) clear('docker');
       } catch (error) {
         fail('docker', error);
       } finally {
-        set({ dockerChecking: false });
+        if (!quiet) set({ dockerChecking: false });
       }
+    },
+
+    watchDocker: () => {
+      const check = () => {
+        if (document.visibilityState === 'visible') void get().checkDocker({ quiet: true });
+      };
+      const timer = setInterval(check, dockerPollMs);
+      window.addEventListener('focus', check);
+      document.addEventListener('visibilitychange', check);
+      return () => {
+        clearInterval(timer);
+        window.removeEventListener('focus', check);
+        document.removeEventListener('visibilitychange', check);
+      };
     },
 
     setTag: (tag) => set({ tag }),

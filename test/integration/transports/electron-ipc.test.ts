@@ -15,11 +15,13 @@ import type { Engine } from '../../../main/engine/engine.js';
 import {
   ipcChannels,
   registerApiIpc,
+  registerShowBundleIpc,
   rendererUrlCheck,
   type EventSinkLike,
   type IpcInvokeEventLike,
   type IpcMainLike,
 } from '../../../main/electron/ipc.js';
+import { internalFailureMessage } from '../../../main/engine/jobs/jobs.js';
 import { adultCsv, createTestEngine } from '../../helpers/engine.js';
 
 type Handler = (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>;
@@ -222,5 +224,80 @@ describe('Electron IPC transport', () => {
     expect(local.handlers.size).toBe(0);
     await engine.call('projects.create', { name: 'After stop' });
     expect(sink.received.length).toBe(received);
+  });
+});
+
+describe('Show in folder over IPC', () => {
+  const bundle = {
+    id: 'exp_known',
+    runId: 'run_known',
+    bundle: '/home/someone/.kiln/artifacts/exports/run_known',
+    onnx: '/home/someone/.kiln/artifacts/exports/run_known/model.onnx',
+    onnxBytes: 10,
+    parity: { rows: 1, maxAbsDiff: 0 },
+    image: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  };
+  const engine = {
+    dispatch: (async (method: unknown) => {
+      if (method !== 'export.list') throw new Error(`unexpected ${String(method)}`);
+      return [bundle];
+    }) as Engine['dispatch'],
+  };
+
+  function setUp() {
+    const ipc = new FakeIpcMain();
+    const shown: string[] = [];
+    const unregister = registerShowBundleIpc(ipc, engine, rendererUrlCheck(rendererIndex), (path) => shown.push(path));
+    return { ipc, shown, unregister };
+  }
+
+  it('shows the folder the engine recorded for a known export', async () => {
+    const { ipc, shown, unregister } = setUp();
+    expect(await ipc.invoke(rendererIndex, ipcChannels.showBundle, 'exp_known')).toEqual({ ok: true });
+    expect(shown).toEqual([bundle.bundle]);
+    unregister();
+    expect(ipc.handlers.has(ipcChannels.showBundle)).toBe(false);
+  });
+
+  it('shows nothing for an unknown id, a path, a value that is not a string, or a frame that is not the renderer', async () => {
+    const { ipc, shown } = setUp();
+    for (const exportId of ['exp_unknown', '/etc', bundle.bundle]) {
+      expect(await ipc.invoke(rendererIndex, ipcChannels.showBundle, exportId)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    }
+    expect(await ipc.invoke(rendererIndex, ipcChannels.showBundle, { id: 'exp_known' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_argument' },
+    });
+    expect(await ipc.invoke('https://evil.example/', ipcChannels.showBundle, 'exp_known')).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
+    expect(await ipc.invoke(null, ipcChannels.showBundle, 'exp_known')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(shown).toEqual([]);
+  });
+});
+
+describe('internal errors over IPC', () => {
+  it('answers an engine’s raw error with a plain message; the log has the engine text', async () => {
+    const ipc = new FakeIpcMain();
+    const logged: string[] = [];
+    const engineText = `Binder Error: Referenced column "x" not found\nLINE 1: SELECT trim("x") FROM read_csv('/home/someone/.kiln/uploads/a.csv')`;
+    const engine = {
+      dispatch: (async () => {
+        throw new Error(engineText);
+      }) as Engine['dispatch'],
+      onEvent: () => () => undefined,
+    };
+    registerApiIpc(
+      ipc,
+      engine,
+      rendererUrlCheck(rendererIndex),
+      () => [],
+      (line) => logged.push(line),
+    );
+    const answer = await ipc.invoke(rendererIndex, ipcChannels.call, 'projects.list', {});
+    expect(answer).toEqual({ ok: false, error: { code: 'internal', message: internalFailureMessage } });
+    expect(logged.join('\n')).toContain('Binder Error: Referenced column "x" not found');
   });
 });

@@ -1,5 +1,8 @@
+import { useState } from 'react';
 import type { JsonCell } from '../../../../shared/api.js';
 import type { ExportBundle } from '../../../../shared/api/export.js';
+import { connection, type BundleAccess } from '../../api/transport.js';
+import { ErrorMessage } from '../ErrorMessage.js';
 import { formatStarted } from '../train/format.js';
 import { bundleFiles, curlExample, formatBytes, formatDiff, parityTolerance, shellArg } from './format.js';
 
@@ -12,6 +15,7 @@ export function BundlePanel({ bundle, sampleRow }: { bundle: ExportBundle; sampl
         <h3 id="export-bundle-title">Bundle</h3>
         <span className="muted small">exported {formatStarted(bundle.createdAt)}</span>
       </div>
+      <TakeAway bundle={bundle} access={connection.bundleAccess} />
       <dl className="export-facts">
         <div className="wide">
           <dt>Folder</dt>
@@ -60,5 +64,38 @@ export function BundlePanel({ bundle, sampleRow }: { bundle: ExportBundle; sampl
         {curlExample('http://127.0.0.1:8080', sampleRow ?? {})}
       </pre>
     </section>
+  );
+}
+
+/**
+ * How the user gets the bundle out of Kiln: in a browser the folder lives on the host, so it is downloaded
+ * as a zip; in Electron it is already on this machine, so its folder is shown.
+ */
+function TakeAway({ bundle, access }: { bundle: ExportBundle; access: BundleAccess }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const act = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      if (access.kind === 'download') await access.download(bundle.id);
+      else await access.showInFolder(bundle.id);
+    } catch (problem) {
+      setError(problem instanceof Error ? problem.message : String(problem));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const download = access.kind === 'download';
+  return (
+    <div className="export-takeaway">
+      <button type="button" className="button primary" onClick={() => void act()} disabled={busy}>
+        {download ? (busy ? 'Preparing the zip…' : 'Download bundle (.zip)') : 'Show in folder'}
+      </button>
+      <span className="muted small">
+        {download ? 'The whole folder below as one zip file, to run anywhere.' : 'Opens the bundle folder in your file manager.'}
+      </span>
+      {error ? <ErrorMessage message={error} onDismiss={() => setError(null)} /> : null}
+    </div>
   );
 }
