@@ -251,6 +251,26 @@ async function profileFor(
   return profile;
 }
 
+/**
+ * The rarer of two classes, which is the one people want to find (`>50K`, `bad`), so it is the default positive class.
+ * A tie keeps the later class in label order, as before.
+ */
+async function minorityClass(
+  connection: DuckDBConnection,
+  path: string,
+  target: string,
+  classes: readonly string[],
+): Promise<string | undefined> {
+  const column = quoteIdent(target);
+  const reader = await connection.runAndReadAll(
+    `SELECT CAST(${column} AS VARCHAR), count(*) FROM ${parquetSource(path)} WHERE ${column} IS NOT NULL GROUP BY 1`,
+  );
+  const counts = new Map(reader.getRows().map((row) => [String(row[0]), Number(row[1])]));
+  const [first, second] = classes;
+  if (first === undefined || second === undefined) return second;
+  return (counts.get(first) ?? 0) < (counts.get(second) ?? 0) ? first : second;
+}
+
 /** Detects the task and proposes features and encodings for `target` (or the likeliest target). */
 export async function suggestFeatures(
   context: EngineContext,
@@ -276,11 +296,15 @@ export async function suggestFeatures(
     .map((column) => defaultChoice(column, warningsByColumn.get(column.name) ?? new Map()));
 
   const classes = task === 'regression' ? [] : facts.classNames.slice(0, maxClasses);
+  const positiveClass =
+    task === 'binary' && classes.length === 2
+      ? await context.duck.with(signal, (connection) => minorityClass(connection, path, targetColumn.name, classes))
+      : undefined;
   const settings: FeatureSettings = {
     target: targetColumn.name,
     task,
     features,
-    ...(task === 'binary' && classes.length === 2 ? { positiveClass: classes[1] } : {}),
+    ...(positiveClass !== undefined ? { positiveClass } : {}),
   };
   const problems = [...targetProblems(facts, task), ...featureProblems(settings, dataset)].map((problem) => problem.message);
   return { settings, taskReason: reason, classes, problems };
