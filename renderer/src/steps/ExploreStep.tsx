@@ -7,6 +7,7 @@ import { CorrelationHeatmap } from '../components/charts/CorrelationHeatmap.js';
 import { MiniBars } from '../components/charts/MiniBars.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { ProgressBar } from '../components/ProgressBar.js';
+import { typeWord } from '../components/typeWords.js';
 import { isRunning, useProfile } from '../stores/profile.js';
 
 const percent = (share: number) => `${(share * 100).toFixed(share > 0 && share < 0.1 ? 1 : 0)}%`;
@@ -315,7 +316,7 @@ function ColumnList({
                   <span className="explore-row-title" title={column.name}>
                     {column.name}
                   </span>
-                  <span className="column-type">{column.type}</span>
+                  <span className="column-type">{typeWord(column.type)}</span>
                 </span>
                 <span className={column.missing > 0 ? 'explore-missing has' : 'explore-missing'}>{percent(column.missingShare)}</span>
                 <span>{column.distinct.toLocaleString('en-US')}</span>

@@ -107,7 +107,7 @@ export function FeaturesStep({ projectId }: { projectId: string }) {
                 <select
                   id="features-positive"
                   className="input"
-                  value={settings.positiveClass ?? suggestion.classes[1]}
+                  value={settings.positiveClass ?? suggestion.settings.positiveClass ?? suggestion.classes[1]}
                   onChange={(event) => state.setPositiveClass(event.target.value)}
                 >
                   {suggestion.classes.map((name) => (

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { Dataset, DatasetProfile, Job } from '../../../shared/api.js';
 import { isJobOf } from '../api/jobs.js';
 import { api } from '../api/transport.js';
+import { errorText } from './errorText.js';
 
 interface ProfileState {
   projectId: string | null;
@@ -25,7 +26,7 @@ interface ProfileState {
 
 let unsubscribe: (() => void) | null = null;
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const message = errorText;
 
 const running = (job: Job | null) => job !== null && (job.state === 'queued' || job.state === 'running');
 

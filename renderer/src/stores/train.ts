@@ -14,6 +14,7 @@ import {
 import type { KilnEvent } from '../../../shared/events.js';
 import { jobResult } from '../api/jobs.js';
 import { api } from '../api/transport.js';
+import { errorText } from './errorText.js';
 import { useFamilies } from './families.js';
 
 /** The latest `run.progress` of the job being watched, for the live numbers. */
@@ -72,7 +73,7 @@ interface TrainState {
   clearError(): void;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const message = errorText;
 
 export const defaultTrainSettings = (): TrainSettings => TrainSettings.parse({});
 
@@ -266,7 +267,7 @@ export const useTrain = create<TrainState>((set, get) => {
       const checked = TrainSettings.safeParse(settings);
       if (!checked.success) {
         const issue = checked.error.issues[0];
-        set({ error: issue ? `${issue.path.join('.')}: ${issue.message}` : 'The training settings are not valid.' });
+        set({ error: issue ? `A training setting is not valid: ${issue.message}` : 'The training settings are not valid.' });
         return;
       }
       set({ starting: true, error: null, jobId: null, job: null, jobModel: checked.data.model, jobRuns: [], liveRuns: [], last: null });
