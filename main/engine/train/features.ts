@@ -8,6 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnProfile, Dataset, DatasetProfile, WarningKind } from '../../../shared/api.js';
 import { FeatureEncoding, type FeatureChoice, type FeatureSettings, type FeatureSuggestion, type Task } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
+import { suggestedTarget } from '../../../shared/wizard.js';
 import type { EngineContext } from '../context.js';
 import { computeProfile } from '../data/profile.js';
 import { ProfileStore, profileOptionsHash } from '../data/profileStore.js';
@@ -18,8 +19,6 @@ import { isNumericColumnType, maxClasses, parquetSource, readClassNames, textExa
 export const minTrainingRows = 10;
 /** A numeric target with more distinct values than this is a quantity, not a label. */
 const classificationIntegerLimit = 20;
-const targetNames = /^(target|label|y|class)$/i;
-const targetWords = /(^|[\s_\-.])(target|label|class)([\s_\-.]|$)/i;
 
 /** What the checks need to know about the target column, from one pass over the table. */
 export interface TargetFacts {
@@ -43,13 +42,9 @@ export interface Problem {
 }
 
 export function defaultTarget(columns: readonly { name: string }[]): string {
-  const exact = columns.find((column) => targetNames.test(column.name.trim()));
-  if (exact) return exact.name;
-  const worded = columns.find((column) => targetWords.test(column.name));
-  if (worded) return worded.name;
-  const last = columns.at(-1);
-  if (!last) throw new KilnError('bad_input', 'The dataset has no columns.', 'datasetId');
-  return last.name;
+  const suggested = suggestedTarget(columns);
+  if (suggested === null) throw new KilnError('bad_input', 'The dataset has no columns.', 'datasetId');
+  return suggested;
 }
 
 function requireColumn(dataset: Dataset, name: string): { name: string; type: string } {

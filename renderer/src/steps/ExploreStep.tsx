@@ -7,6 +7,7 @@ import { CorrelationHeatmap } from '../components/charts/CorrelationHeatmap.js';
 import { MiniBars } from '../components/charts/MiniBars.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { ProgressBar } from '../components/ProgressBar.js';
+import { NeedsStep, StepFooter } from '../components/wizard/StepFooter.js';
 import { typeWord } from '../components/typeWords.js';
 import { isRunning, useProfile } from '../stores/profile.js';
 
@@ -66,10 +67,11 @@ export function ExploreStep({ projectId }: { projectId: string }) {
 
   if (datasets.length === 0 && !error) {
     return (
-      <div className="page-pad">
-        <h2>Explore</h2>
-        <p className="muted">Import a CSV file first; its profile appears here.</p>
-      </div>
+      <NeedsStep
+        title="Explore"
+        needs="import"
+        why="Explore profiles an imported table. Import a CSV file first; its profile appears here."
+      />
     );
   }
 
@@ -177,6 +179,7 @@ export function ExploreStep({ projectId }: { projectId: string }) {
           </div>
         </>
       ) : null}
+      <StepFooter step="explore" done={profile !== null} />
     </div>
   );
 }
