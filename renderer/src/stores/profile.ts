@@ -32,7 +32,7 @@ const message = errorText;
 /** The target chosen in Explore, kept per project so a new dataset version or a reload keeps it. */
 const targetKey = (projectId: string) => `kiln.explore.target.${projectId}`;
 
-function rememberedTarget(projectId: string | null): string | null {
+export function rememberedTarget(projectId: string | null): string | null {
   if (!projectId) return null;
   try {
     return window.localStorage.getItem(targetKey(projectId));

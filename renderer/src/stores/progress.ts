@@ -1,7 +1,9 @@
 import { create } from 'zustand';
 import type { Job, JobKind } from '../../../shared/api.js';
 import type { WizardStepId } from '../../../shared/wizard.js';
+import { suggestedTarget } from '../../../shared/wizard.js';
 import { api } from '../api/transport.js';
+import { rememberedTarget } from './profile.js';
 
 /** The step whose work a job does, so the sidebar can say "Running" beside it. */
 const stepOfJob: Record<JobKind, WizardStepId> = {
@@ -80,9 +82,17 @@ async function measure(projectId: string): Promise<ProjectProgress> {
   ]);
   const latest = datasets[0];
   const featureTarget = has(recipe, 'features') ? (recipe as unknown as { features: { target?: unknown } }).features.target : undefined;
+  // Explore profiles against the target it shows: the saved one, the one chosen there, or the suggestion.
+  const targets = new Set(
+    [
+      typeof featureTarget === 'string' ? featureTarget : null,
+      rememberedTarget(projectId),
+      latest ? suggestedTarget(latest.columns) : null,
+    ].filter((target): target is string => typeof target === 'string' && target !== ''),
+  );
   const profileOptions = [
     ...datasets.slice(0, 2).map((dataset) => ({ datasetId: dataset.id })),
-    ...(latest && typeof featureTarget === 'string' ? [{ datasetId: latest.id, target: featureTarget }] : []),
+    ...(latest ? [...targets].map((target) => ({ datasetId: latest.id, target })) : []),
   ];
   const profiles = await Promise.all(profileOptions.map((options) => api.call('profile.get', options).catch(() => null)));
   return {
