@@ -122,7 +122,12 @@ export function ExploreStep({ projectId }: { projectId: string }) {
             ))}
           </select>
         </div>
-        <button type="button" className="button primary" onClick={() => void compute()} disabled={computing || !datasetId}>
+        <button
+          type="button"
+          className={`button${profile ? '' : ' primary'}`}
+          onClick={() => void compute()}
+          disabled={computing || !datasetId}
+        >
           {profile ? 'Recompute profile' : 'Compute profile'}
         </button>
       </div>
@@ -344,7 +349,7 @@ function ColumnDetails({
   association: { measure: keyof typeof measureLabel; value: number } | undefined;
 }) {
   const facts: [string, string][] = [
-    ['Type', `${column.type} (${column.kind})`],
+    ['Type', typeWord(column.type)],
     ['Values', column.count.toLocaleString('en-US')],
     ['Missing', `${column.missing.toLocaleString('en-US')} (${percent(column.missingShare)})`],
     ['Distinct', column.distinct.toLocaleString('en-US')],

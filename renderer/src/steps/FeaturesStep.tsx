@@ -173,7 +173,7 @@ export function FeaturesStep({ projectId }: { projectId: string }) {
       )}
       <StepFooter
         step="features"
-        done={Boolean(savedAt) && problems.length === 0}
+        done={Boolean(suggestion && settings) && problems.length === 0}
         note={problems.length > 0 ? 'Fix the problems above before training.' : undefined}
       />
     </div>
