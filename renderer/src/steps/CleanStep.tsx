@@ -203,6 +203,8 @@ export function CleanStep({ projectId }: { projectId: string }) {
       )}
       <StepFooter
         step="clean"
+        // Cleaning is optional: with no steps waiting to be applied, going on is the thing to do.
+        done={ready === 0 && !running}
         note={
           ready > 0
             ? 'Writes the cleaned table as a new dataset version.'

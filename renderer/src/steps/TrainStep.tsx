@@ -189,7 +189,13 @@ export function TrainStep({ projectId }: { projectId: string }) {
         </div>
       </div>
       <StepFooter step="train" note={blockedBy ? <span className="step-footer-note problem">{blockedBy}</span> : undefined}>
-        <button type="submit" form="train-form" className="button primary" disabled={active || blocked}>
+        <button
+          type="submit"
+          form="train-form"
+          // After a finished run, Next is the way on; training again is the other choice.
+          className={`button${job?.state === 'succeeded' ? '' : ' primary'}`}
+          disabled={active || blocked}
+        >
           {starting ? (startingStage ?? 'Starting…') : `Train ${settings.model === 'auto' ? 'with Auto' : modelTitle(settings.model)}`}
         </button>
       </StepFooter>
