@@ -10,3 +10,14 @@ export const wizardSteps = [
 ] as const;
 
 export type WizardStepId = (typeof wizardSteps)[number]['id'];
+
+const targetNames = /^(target|label|y|class)$/i;
+const targetWords = /(^|[\s_\-.])(target|label|class)([\s_\-.]|$)/i;
+
+/** The column most likely meant as the target: one named like a label, else the last column; null for no columns. */
+export function suggestedTarget(columns: readonly { name: string }[]): string | null {
+  const exact = columns.find((column) => targetNames.test(column.name.trim()));
+  if (exact) return exact.name;
+  const worded = columns.find((column) => targetWords.test(column.name));
+  return worded?.name ?? columns.at(-1)?.name ?? null;
+}

@@ -8,6 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnProfile, Dataset, DatasetProfile, WarningKind } from '../../../shared/api.js';
 import { FeatureEncoding, type FeatureChoice, type FeatureSettings, type FeatureSuggestion, type Task } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
+import { suggestedTarget } from '../../../shared/wizard.js';
 import type { EngineContext } from '../context.js';
 import { computeProfile } from '../data/profile.js';
 import { ProfileStore, profileOptionsHash } from '../data/profileStore.js';
@@ -18,8 +19,6 @@ import { isNumericColumnType, maxClasses, parquetSource, readClassNames, textExa
 export const minTrainingRows = 10;
 /** A numeric target with more distinct values than this is a quantity, not a label. */
 const classificationIntegerLimit = 20;
-const targetNames = /^(target|label|y|class)$/i;
-const targetWords = /(^|[\s_\-.])(target|label|class)([\s_\-.]|$)/i;
 
 /** What the checks need to know about the target column, from one pass over the table. */
 export interface TargetFacts {
@@ -43,13 +42,9 @@ export interface Problem {
 }
 
 export function defaultTarget(columns: readonly { name: string }[]): string {
-  const exact = columns.find((column) => targetNames.test(column.name.trim()));
-  if (exact) return exact.name;
-  const worded = columns.find((column) => targetWords.test(column.name));
-  if (worded) return worded.name;
-  const last = columns.at(-1);
-  if (!last) throw new KilnError('bad_input', 'The dataset has no columns.', 'datasetId');
-  return last.name;
+  const suggested = suggestedTarget(columns);
+  if (suggested === null) throw new KilnError('bad_input', 'The dataset has no columns.', 'datasetId');
+  return suggested;
 }
 
 function requireColumn(dataset: Dataset, name: string): { name: string; type: string } {
@@ -251,6 +246,26 @@ async function profileFor(
   return profile;
 }
 
+/**
+ * The rarer of two classes, which is the one people want to find (`>50K`, `bad`), so it is the default positive class.
+ * A tie keeps the later class in label order, as before.
+ */
+async function minorityClass(
+  connection: DuckDBConnection,
+  path: string,
+  target: string,
+  classes: readonly string[],
+): Promise<string | undefined> {
+  const column = quoteIdent(target);
+  const reader = await connection.runAndReadAll(
+    `SELECT CAST(${column} AS VARCHAR), count(*) FROM ${parquetSource(path)} WHERE ${column} IS NOT NULL GROUP BY 1`,
+  );
+  const counts = new Map(reader.getRows().map((row) => [String(row[0]), Number(row[1])]));
+  const [first, second] = classes;
+  if (first === undefined || second === undefined) return second;
+  return (counts.get(first) ?? 0) < (counts.get(second) ?? 0) ? first : second;
+}
+
 /** Detects the task and proposes features and encodings for `target` (or the likeliest target). */
 export async function suggestFeatures(
   context: EngineContext,
@@ -276,11 +291,15 @@ export async function suggestFeatures(
     .map((column) => defaultChoice(column, warningsByColumn.get(column.name) ?? new Map()));
 
   const classes = task === 'regression' ? [] : facts.classNames.slice(0, maxClasses);
+  const positiveClass =
+    task === 'binary' && classes.length === 2
+      ? await context.duck.with(signal, (connection) => minorityClass(connection, path, targetColumn.name, classes))
+      : undefined;
   const settings: FeatureSettings = {
     target: targetColumn.name,
     task,
     features,
-    ...(task === 'binary' && classes.length === 2 ? { positiveClass: classes[1] } : {}),
+    ...(positiveClass !== undefined ? { positiveClass } : {}),
   };
   const problems = [...targetProblems(facts, task), ...featureProblems(settings, dataset)].map((problem) => problem.message);
   return { settings, taskReason: reason, classes, problems };

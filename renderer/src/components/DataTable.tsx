@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef } from 'react';
 import type { TablePage } from '../../../shared/api.js';
+import { typeWord } from './typeWords.js';
 
 const rowHeight = 30;
 
@@ -53,10 +54,10 @@ export function DataTable({ page, caption }: { page: TablePage; caption: string 
               key={column.name}
               className={`cell${isNumericType(column.type) ? ' numeric' : ''}`}
               role="columnheader"
-              title={`${column.name} (${column.type})`}
+              title={`${column.name} (${typeWord(column.type)})`}
             >
               <span className="column-name">{column.name}</span>
-              <span className="column-type">{column.type.toLowerCase()}</span>
+              <span className="column-type">{typeWord(column.type)}</span>
             </div>
           ))}
         </div>

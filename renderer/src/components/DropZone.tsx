@@ -4,7 +4,21 @@ import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
  * Accepts a CSV by drag and drop, or by the file picker (click, Enter or Space).
  * What happens to the file depends on the shell, which `onFile` hides.
  */
-export function DropZone({ onFile, disabled }: { onFile: (file: File) => void; disabled?: boolean }) {
+export function DropZone({
+  onFile,
+  disabled,
+  compact,
+  label = 'Import a CSV file',
+  title = 'Replace file',
+}: {
+  onFile: (file: File) => void;
+  disabled?: boolean;
+  /** Once a file is in, the zone shrinks to a small "Replace file" control that still takes drops. */
+  compact?: boolean;
+  label?: string;
+  /** The compact control's text. */
+  title?: string;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
 
@@ -15,11 +29,11 @@ export function DropZone({ onFile, disabled }: { onFile: (file: File) => void; d
 
   return (
     <div
-      className={`dropzone${over ? ' over' : ''}${disabled ? ' disabled' : ''}`}
+      className={`dropzone${compact ? ' compact' : ''}${over ? ' over' : ''}${disabled ? ' disabled' : ''}`}
       role="button"
       tabIndex={disabled ? -1 : 0}
       aria-disabled={disabled}
-      aria-label="Import a CSV file: drop it here or press Enter to choose one"
+      aria-label={`${compact ? title : label}: drop a CSV file here or press Enter to choose one`}
       onClick={() => input.current?.click()}
       onKeyDown={(event: KeyboardEvent) => {
         if (event.key === 'Enter' || event.key === ' ') {
@@ -41,8 +55,10 @@ export function DropZone({ onFile, disabled }: { onFile: (file: File) => void; d
       <div className="dropzone-icon" aria-hidden="true">
         ⇪
       </div>
-      <div className="dropzone-title">Drop a CSV file here</div>
-      <div className="dropzone-hint">or click to choose one. Comma, semicolon, tab or pipe separated.</div>
+      <div className="dropzone-title">{compact ? title : 'Drop a CSV file here'}</div>
+      <div className="dropzone-hint">
+        {compact ? 'Drop another CSV here or click to choose one.' : 'or click to choose one. Comma, semicolon, tab or pipe separated.'}
+      </div>
       <input
         ref={input}
         type="file"

@@ -5,17 +5,18 @@ import { api } from '../api/transport.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { useDatasets } from '../stores/datasets.js';
 import { useNavigation } from '../stores/navigation.js';
-import { useProgress } from '../stores/progress.js';
+import { stepStatus, useProgress, type StepStatus } from '../stores/progress.js';
 import { stepComponents } from '../steps/index.js';
 import { NotBuiltStep } from '../steps/NotBuiltStep.js';
-
-type StepStatus = 'done' | 'ready' | 'not-built';
 
 const statusLabel: Record<StepStatus, string> = {
   done: 'Done',
   ready: 'To do',
+  running: 'Running',
   'not-built': 'Not built yet',
 };
+
+const noJobs: Record<string, WizardStepId> = {};
 
 export function ProjectScreen({ projectId }: { projectId: string }) {
   const { step, goToStep, goHome } = useNavigation();
@@ -26,6 +27,7 @@ export function ProjectScreen({ projectId }: { projectId: string }) {
   const buttons = useRef<(HTMLButtonElement | null)[]>([]);
   const progress = useProgress((state) => (state.projectId === projectId ? state.progress : null));
   const loadProgress = useProgress((state) => state.load);
+  const activeJobs = useProgress((state) => (state.projectId === projectId ? state.activeJobs : noJobs));
 
   // Recipe saves send no event, so leaving a step is when its work is counted.
   useEffect(() => {
@@ -39,19 +41,7 @@ export function ProjectScreen({ projectId }: { projectId: string }) {
     void loadDatasets(projectId);
   }, [projectId, loadDatasets]);
 
-  const status = (id: WizardStepId): StepStatus => {
-    if (!stepComponents[id]) return 'not-built';
-    if (id === 'import') return datasets.length > 0 ? 'done' : 'ready';
-    const done: Partial<Record<WizardStepId, boolean>> = {
-      explore: progress?.profiled,
-      clean: progress?.cleaned,
-      features: progress?.featuresSaved,
-      train: (progress?.finishedRuns ?? 0) > 0,
-      compare: (progress?.runs ?? 0) >= 2,
-      export: (progress?.exports ?? 0) > 0,
-    };
-    return done[id] ? 'done' : 'ready';
-  };
+  const status = (id: WizardStepId): StepStatus => stepStatus(id, Boolean(stepComponents[id]), datasets.length, progress, activeJobs);
 
   // Arrow keys move between steps, as in any vertical tab list.
   const onKeyDown = (event: KeyboardEvent, index: number) => {

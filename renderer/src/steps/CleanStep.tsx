@@ -6,6 +6,7 @@ import { StepCard } from '../components/clean/StepCard.js';
 import { DataTable } from '../components/DataTable.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { ProgressBar } from '../components/ProgressBar.js';
+import { NeedsStep, StepFooter } from '../components/wizard/StepFooter.js';
 import { columnsBefore, sourceDatasets, useClean, validSteps } from '../stores/clean.js';
 import { isFinished, useDatasets } from '../stores/datasets.js';
 
@@ -98,6 +99,10 @@ export function CleanStep({ projectId }: { projectId: string }) {
     });
   };
 
+  if (sources.length === 0 && !error) {
+    return <NeedsStep title="Clean" needs="import" why="Cleaning steps run on an imported table. Import a CSV file first." />;
+  }
+
   return (
     <div className="page-pad clean-step-page">
       <div className="step-head">
@@ -160,17 +165,6 @@ export function CleanStep({ projectId }: { projectId: string }) {
           <AddStepMenu onAdd={addStep} disabled={!dataset} />
           {previewError && !previewErrorStep ? <ErrorMessage message={previewError} /> : null}
 
-          <div className="clean-apply">
-            <button
-              type="button"
-              className="button primary"
-              disabled={running || ready === 0 || !dataset}
-              onClick={() => void state.apply()}
-            >
-              Apply {ready} step{ready === 1 ? '' : 's'}
-            </button>
-            <span className="muted">Writes the cleaned table as a new dataset version.</span>
-          </div>
           {running && applyJob ? (
             <div className="job" aria-live="polite">
               <div className="job-line">
@@ -207,6 +201,22 @@ export function CleanStep({ projectId }: { projectId: string }) {
           {preview ? <DataTable page={preview.result} caption="First rows after the cleaning steps" /> : null}
         </>
       )}
+      <StepFooter
+        step="clean"
+        // Cleaning is optional: with no steps waiting to be applied, going on is the thing to do.
+        done={ready === 0 && !running}
+        note={
+          ready > 0
+            ? 'Writes the cleaned table as a new dataset version.'
+            : 'Cleaning is optional: with no steps, training uses the table as imported.'
+        }
+      >
+        {ready > 0 || running ? (
+          <button type="button" className="button primary" disabled={running || ready === 0 || !dataset} onClick={() => void state.apply()}>
+            Apply {ready} step{ready === 1 ? '' : 's'}
+          </button>
+        ) : null}
+      </StepFooter>
     </div>
   );
 }

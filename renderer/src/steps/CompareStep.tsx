@@ -4,7 +4,7 @@ import { CompareSections } from '../components/compare/CompareSections.js';
 import { RunsTable } from '../components/compare/RunsTable.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { modelShortName } from '../components/train/format.js';
-import { useNavigation } from '../stores/navigation.js';
+import { NeedsStep, StepFooter } from '../components/wizard/StepFooter.js';
 import { useRuns } from '../stores/runs.js';
 
 /** "#3 GBDT": runs numbered in the order they started, so a name stays put as runs are added. */
@@ -15,7 +15,6 @@ export function compareLabels(runs: Run[]): Map<string, string> {
 
 export function CompareStep({ projectId }: { projectId: string }) {
   const { runs, selected, error, load, clearError } = useRuns();
-  const goToStep = useNavigation((state) => state.goToStep);
   const [loaded, setLoaded] = useState(false);
   const labels = useMemo(() => compareLabels(runs), [runs]);
 
@@ -24,15 +23,7 @@ export function CompareStep({ projectId }: { projectId: string }) {
   }, [projectId, load]);
 
   if (loaded && runs.length === 0 && !error) {
-    return (
-      <div className="page-pad">
-        <h2>Compare</h2>
-        <p className="muted">No runs yet. Train a model and its metrics, curves and history appear here.</p>
-        <button type="button" className="button" onClick={() => goToStep('train')}>
-          Go to Train
-        </button>
-      </div>
-    );
+    return <NeedsStep title="Compare" needs="train" why="No runs yet. Train a model and its metrics, curves and history appear here." />;
   }
 
   return (
@@ -54,6 +45,7 @@ export function CompareStep({ projectId }: { projectId: string }) {
         </p>
       ) : null}
       <CompareSections labels={labels} />
+      <StepFooter step="compare" done={runs.some((run) => run.status === 'succeeded')} />
     </div>
   );
 }

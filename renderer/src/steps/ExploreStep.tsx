@@ -7,6 +7,8 @@ import { CorrelationHeatmap } from '../components/charts/CorrelationHeatmap.js';
 import { MiniBars } from '../components/charts/MiniBars.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { ProgressBar } from '../components/ProgressBar.js';
+import { NeedsStep, StepFooter } from '../components/wizard/StepFooter.js';
+import { typeWord } from '../components/typeWords.js';
 import { isRunning, useProfile } from '../stores/profile.js';
 
 const percent = (share: number) => `${(share * 100).toFixed(share > 0 && share < 0.1 ? 1 : 0)}%`;
@@ -65,10 +67,11 @@ export function ExploreStep({ projectId }: { projectId: string }) {
 
   if (datasets.length === 0 && !error) {
     return (
-      <div className="page-pad">
-        <h2>Explore</h2>
-        <p className="muted">Import a CSV file first; its profile appears here.</p>
-      </div>
+      <NeedsStep
+        title="Explore"
+        needs="import"
+        why="Explore profiles an imported table. Import a CSV file first; its profile appears here."
+      />
     );
   }
 
@@ -119,7 +122,12 @@ export function ExploreStep({ projectId }: { projectId: string }) {
             ))}
           </select>
         </div>
-        <button type="button" className="button primary" onClick={() => void compute()} disabled={computing || !datasetId}>
+        <button
+          type="button"
+          className={`button${profile ? '' : ' primary'}`}
+          onClick={() => void compute()}
+          disabled={computing || !datasetId}
+        >
           {profile ? 'Recompute profile' : 'Compute profile'}
         </button>
       </div>
@@ -176,6 +184,7 @@ export function ExploreStep({ projectId }: { projectId: string }) {
           </div>
         </>
       ) : null}
+      <StepFooter step="explore" done={profile !== null} />
     </div>
   );
 }
@@ -315,7 +324,7 @@ function ColumnList({
                   <span className="explore-row-title" title={column.name}>
                     {column.name}
                   </span>
-                  <span className="column-type">{column.type}</span>
+                  <span className="column-type">{typeWord(column.type)}</span>
                 </span>
                 <span className={column.missing > 0 ? 'explore-missing has' : 'explore-missing'}>{percent(column.missingShare)}</span>
                 <span>{column.distinct.toLocaleString('en-US')}</span>
@@ -340,7 +349,7 @@ function ColumnDetails({
   association: { measure: keyof typeof measureLabel; value: number } | undefined;
 }) {
   const facts: [string, string][] = [
-    ['Type', `${column.type} (${column.kind})`],
+    ['Type', typeWord(column.type)],
     ['Values', column.count.toLocaleString('en-US')],
     ['Missing', `${column.missing.toLocaleString('en-US')} (${percent(column.missingShare)})`],
     ['Distinct', column.distinct.toLocaleString('en-US')],

@@ -4,6 +4,7 @@ import { api } from '../api/transport.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { FeatureTable } from '../components/features/FeatureTable.js';
 import { ProgressBar } from '../components/ProgressBar.js';
+import { NeedsStep, StepFooter } from '../components/wizard/StepFooter.js';
 import { currentProblems, useFeatures } from '../stores/features.js';
 
 const taskLabels: Record<Task, string> = {
@@ -32,6 +33,10 @@ export function FeaturesStep({ projectId }: { projectId: string }) {
       }),
     [projectId, load],
   );
+
+  if (datasets.length === 0 && !error && !loading) {
+    return <NeedsStep title="Features" needs="import" why="Features are chosen from an imported table. Import a CSV file first." />;
+  }
 
   return (
     <div className="page-pad features-page">
@@ -107,7 +112,7 @@ export function FeaturesStep({ projectId }: { projectId: string }) {
                 <select
                   id="features-positive"
                   className="input"
-                  value={settings.positiveClass ?? suggestion.classes[1]}
+                  value={settings.positiveClass ?? suggestion.settings.positiveClass ?? suggestion.classes[1]}
                   onChange={(event) => state.setPositiveClass(event.target.value)}
                 >
                   {suggestion.classes.map((name) => (
@@ -166,6 +171,11 @@ export function FeaturesStep({ projectId }: { projectId: string }) {
           ) : null}
         </>
       )}
+      <StepFooter
+        step="features"
+        done={Boolean(suggestion && settings) && problems.length === 0}
+        note={problems.length > 0 ? 'Fix the problems above before training.' : undefined}
+      />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { ErrorMessage } from '../components/ErrorMessage.js';
 import { ImportDraftPanel } from '../components/import/ImportDraftPanel.js';
 import { ImportReportView } from '../components/import/ImportReportView.js';
 import { ProgressBar } from '../components/ProgressBar.js';
+import { StepFooter } from '../components/wizard/StepFooter.js';
 import { isFinished, useDatasets } from '../stores/datasets.js';
 
 export function ImportStep({ projectId }: { projectId: string }) {
@@ -48,8 +49,8 @@ export function ImportStep({ projectId }: { projectId: string }) {
         </div>
       </div>
 
-      <DropZone onFile={(file) => void importFile(projectId, file)} disabled={running} />
-      {samples.length > 0 ? (
+      <DropZone onFile={(file) => void importFile(projectId, file)} disabled={running} compact={datasets.length > 0} />
+      {samples.length > 0 && datasets.length === 0 ? (
         <div className="samples">
           <span className="muted">No file at hand?</span>
           {samples.map((sample) => (
@@ -134,6 +135,7 @@ export function ImportStep({ projectId }: { projectId: string }) {
         </div>
       ) : null}
       {preview ? <DataTable page={preview} caption={`First rows of ${selected?.name ?? 'the dataset'}`} /> : null}
+      <StepFooter step="import" />
     </div>
   );
 }

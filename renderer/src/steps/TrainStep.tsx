@@ -1,16 +1,32 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { DropZone } from '../components/DropZone.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { modelTitle } from '../components/train/format.js';
 import { LivePanel } from '../components/train/LivePanel.js';
 import { ModelSettings } from '../components/train/ModelSettings.js';
+import { NeedsStep, StepFooter } from '../components/wizard/StepFooter.js';
 import { useNavigation } from '../stores/navigation.js';
 import { isJobActive, useTrain } from '../stores/train.js';
 
 const taskTitles = { binary: 'binary classification', multiclass: 'multiclass classification', regression: 'regression' } as const;
 
 export function TrainStep({ projectId }: { projectId: string }) {
-  const { datasets, datasetId, features, featuresSource, featureProblems, settings, job, jobModel, jobRuns, starting, error } = useTrain();
-  const { load, chooseDataset, start, clearError } = useTrain();
+  const {
+    datasets,
+    datasetId,
+    features,
+    featuresSource,
+    featureProblems,
+    settings,
+    job,
+    jobModel,
+    jobRuns,
+    starting,
+    startingStage,
+    error,
+  } = useTrain();
+  const { testSource, testFile, attaching } = useTrain();
+  const { load, chooseDataset, start, clearError, chooseTestSource, attachTestFile } = useTrain();
   const goToStep = useNavigation((state) => state.goToStep);
   const [invalidFields, setInvalidFields] = useState<ReadonlySet<string>>(new Set());
   const active = isJobActive(job) || starting;
@@ -31,15 +47,28 @@ export function TrainStep({ projectId }: { projectId: string }) {
 
   if (datasets.length === 0 && !error) {
     return (
-      <div className="page-pad">
-        <h2>Train</h2>
-        <p className="muted">Import a CSV file first; then choose its target and train models here.</p>
-      </div>
+      <NeedsStep
+        title="Train"
+        needs="import"
+        why="Training needs an imported table. Import a CSV file first; then choose its target and train here."
+      />
     );
   }
 
-  const included = features?.features.filter((feature) => feature.include).length ?? 0;
-  const blocked = !features || invalidFields.size > 0;
+  const included = features?.features.filter((feature) => feature.include && feature.name !== features.target).length ?? 0;
+  // One reason, beside the button, in the order the user would fix them.
+  const blockedBy = !features
+    ? 'Choose the target and the features first.'
+    : included === 0
+      ? 'No features are included: include at least one in Features.'
+      : invalidFields.size > 0
+        ? 'Fix the highlighted settings first.'
+        : testSource === 'file' && !testFile
+          ? 'Attach the test file, or test on a split of this file.'
+          : null;
+  const blocked = blockedBy !== null;
+  // "No features are left…" lists every column's reason; the short reason beside the button says it instead.
+  const problems = included === 0 ? featureProblems.filter((problem) => !problem.startsWith('No features are left')) : featureProblems;
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (!blocked) void start();
@@ -61,7 +90,7 @@ export function TrainStep({ projectId }: { projectId: string }) {
       {error ? <ErrorMessage message={error} onDismiss={clearError} /> : null}
 
       <div className="train-layout">
-        <form className="train-form" onSubmit={onSubmit} aria-label="Training settings">
+        <form id="train-form" className="train-form" onSubmit={onSubmit} aria-label="Training settings">
           {datasets.length > 1 ? (
             <div className="train-field">
               <label htmlFor="train-dataset">Dataset</label>
@@ -101,23 +130,50 @@ export function TrainStep({ projectId }: { projectId: string }) {
                 </button>
               </>
             )}
-            {featureProblems.length > 0 ? (
+            {problems.length > 0 ? (
               <ul className="train-problems">
-                {featureProblems.map((problem) => (
+                {problems.map((problem) => (
                   <li key={problem}>{problem}</li>
                 ))}
               </ul>
             ) : null}
           </div>
 
-          <ModelSettings disabled={active} onValidity={onValidity} />
+          <fieldset className="train-field train-test-source" disabled={active}>
+            <legend>Test on</legend>
+            <label className="radio-line">
+              <input type="radio" name="train-test-source" checked={testSource === 'split'} onChange={() => chooseTestSource('split')} />
+              <span>a split of this file</span> <span className="muted small">(15%, never seen in training)</span>
+            </label>
+            <label className="radio-line">
+              <input type="radio" name="train-test-source" checked={testSource === 'file'} onChange={() => chooseTestSource('file')} />
+              <span>another file</span> <span className="muted small">(put through the same cleaning steps)</span>
+            </label>
+            {testSource === 'file' ? (
+              <>
+                <DropZone
+                  onFile={(file) => void attachTestFile(file)}
+                  disabled={active || attaching}
+                  compact
+                  label="Attach the test file"
+                  title={testFile ? 'Replace the test file' : 'Attach the test file'}
+                />
+                <p className="muted small" role="status">
+                  {attaching ? (
+                    'Sending the file…'
+                  ) : testFile ? (
+                    <>
+                      Test file: <strong>{testFile.name}</strong>
+                    </>
+                  ) : (
+                    'No test file yet: drop a CSV with the same columns.'
+                  )}
+                </p>
+              </>
+            ) : null}
+          </fieldset>
 
-          <div className="train-submit">
-            <button type="submit" className="button primary" disabled={active || blocked}>
-              {starting ? 'Starting…' : `Train ${settings.model === 'auto' ? 'with Auto' : modelTitle(settings.model)}`}
-            </button>
-            {invalidFields.size > 0 ? <span className="train-field-problem">Fix the highlighted settings first.</span> : null}
-          </div>
+          <ModelSettings disabled={active} onValidity={onValidity} />
         </form>
 
         <div className="train-output">
@@ -132,6 +188,17 @@ export function TrainStep({ projectId }: { projectId: string }) {
           )}
         </div>
       </div>
+      <StepFooter step="train" note={blockedBy ? <span className="step-footer-note problem">{blockedBy}</span> : undefined}>
+        <button
+          type="submit"
+          form="train-form"
+          // After a finished run, Next is the way on; training again is the other choice.
+          className={`button${job?.state === 'succeeded' ? '' : ' primary'}`}
+          disabled={active || blocked}
+        >
+          {starting ? (startingStage ?? 'Starting…') : `Train ${settings.model === 'auto' ? 'with Auto' : modelTitle(settings.model)}`}
+        </button>
+      </StepFooter>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import {
   type Task,
 } from '../../../shared/api.js';
 import { api } from '../api/transport.js';
+import { errorText } from './errorText.js';
 
 interface FeaturesState {
   projectId: string | null;
@@ -31,7 +32,7 @@ interface FeaturesState {
   clearError(): void;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const message = errorText;
 
 const numericType = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/i;
 
@@ -186,7 +187,7 @@ export const useFeatures = create<FeaturesState>((set, get) => {
     setTask: (task) =>
       editSettings((settings) => {
         const { suggestion } = get();
-        const positiveClass = task === 'binary' ? (settings.positiveClass ?? suggestion?.classes[1]) : undefined;
+        const positiveClass = task === 'binary' ? (settings.positiveClass ?? suggestion?.settings.positiveClass) : undefined;
         return { target: settings.target, task, features: settings.features, ...(positiveClass ? { positiveClass } : {}) };
       }),
 

@@ -1,7 +1,9 @@
 import { create } from 'zustand';
 import type { Dataset, DatasetProfile, Job } from '../../../shared/api.js';
 import { isJobOf } from '../api/jobs.js';
+import { suggestedTarget } from '../../../shared/wizard.js';
 import { api } from '../api/transport.js';
+import { errorText } from './errorText.js';
 
 interface ProfileState {
   projectId: string | null;
@@ -25,7 +27,28 @@ interface ProfileState {
 
 let unsubscribe: (() => void) | null = null;
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const message = errorText;
+
+/** The target chosen in Explore, kept per project so a new dataset version or a reload keeps it. */
+const targetKey = (projectId: string) => `kiln.explore.target.${projectId}`;
+
+export function rememberedTarget(projectId: string | null): string | null {
+  if (!projectId) return null;
+  try {
+    return window.localStorage.getItem(targetKey(projectId));
+  } catch {
+    return null;
+  }
+}
+
+function rememberTarget(projectId: string | null, target: string): void {
+  if (!projectId) return;
+  try {
+    window.localStorage.setItem(targetKey(projectId), target);
+  } catch {
+    // Storage may be off (a private window); the choice then lasts until the page reloads.
+  }
+}
 
 const running = (job: Job | null) => job !== null && (job.state === 'queued' || job.state === 'running');
 
@@ -79,13 +102,25 @@ export const useProfile = create<ProfileState>((set, get) => {
 
     chooseDataset: async (datasetId) => {
       const dataset = get().datasets.find((candidate) => candidate.id === datasetId);
-      const target = dataset?.columns.some((column) => column.name === get().target) ? get().target : '';
+      const columns = dataset?.columns ?? [];
+      const has = (name: string | null | undefined): name is string =>
+        typeof name === 'string' && columns.some((column) => column.name === name);
+      // The target carries over between versions; a first visit starts from the saved features' target, or the suggestion.
+      const remembered = rememberedTarget(get().projectId);
+      const target = has(get().target)
+        ? get().target
+        : remembered === ''
+          ? ''
+          : has(remembered)
+            ? remembered
+            : ((await savedTarget(get().projectId, has)) ?? suggestedTarget(columns) ?? '');
       set({ datasetId, target, profile: null, selectedColumn: null, error: null });
       await fetchOrCompute();
     },
 
     chooseTarget: async (target) => {
       set({ target, error: null });
+      rememberTarget(get().projectId, target);
       await fetchOrCompute();
     },
 
@@ -130,6 +165,14 @@ export const useProfile = create<ProfileState>((set, get) => {
     clearError: () => set({ error: null }),
   };
 });
+
+/** The target saved in the Features step, when it is a column of the dataset. */
+async function savedTarget(projectId: string | null, has: (name: string | null | undefined) => name is string): Promise<string | null> {
+  if (!projectId) return null;
+  const recipe = await api.call('recipe.get', { projectId }).catch(() => null);
+  const target = recipe?.features?.target;
+  return has(target) ? target : null;
+}
 
 export function isRunning(job: Job | null): boolean {
   return running(job);

@@ -1,5 +1,24 @@
 import { create } from 'zustand';
+import type { Job, JobKind } from '../../../shared/api.js';
+import type { WizardStepId } from '../../../shared/wizard.js';
+import { suggestedTarget } from '../../../shared/wizard.js';
 import { api } from '../api/transport.js';
+import { rememberedTarget } from './profile.js';
+
+/** The step whose work a job does, so the sidebar can say "Running" beside it. */
+const stepOfJob: Record<JobKind, WizardStepId> = {
+  import: 'import',
+  profile: 'explore',
+  clean: 'clean',
+  split: 'clean',
+  train: 'train',
+  export: 'export',
+  'docker-build': 'export',
+};
+
+const isActive = (job: Job) => job.state === 'queued' || job.state === 'running';
+
+export type StepStatus = 'done' | 'ready' | 'running' | 'not-built';
 
 /** What work exists in a project, for the Done marks beside the wizard steps. */
 export interface ProjectProgress {
@@ -14,7 +33,31 @@ export interface ProjectProgress {
 interface ProgressState {
   projectId: string | null;
   progress: ProjectProgress | null;
+  /** The project's jobs still queued or running, by id, with the step each belongs to. */
+  activeJobs: Record<string, WizardStepId>;
   load(projectId: string): Promise<void>;
+}
+
+/** Whether a step's work is done (not merely visited), running now, or still to do. */
+export function stepStatus(
+  id: WizardStepId,
+  built: boolean,
+  datasets: number,
+  progress: ProjectProgress | null,
+  activeJobs: Record<string, WizardStepId>,
+): StepStatus {
+  if (!built) return 'not-built';
+  if (Object.values(activeJobs).includes(id)) return 'running';
+  const done: Record<WizardStepId, boolean | undefined> = {
+    import: datasets > 0,
+    explore: progress?.profiled,
+    clean: progress?.cleaned,
+    features: progress?.featuresSaved,
+    train: (progress?.finishedRuns ?? 0) > 0,
+    compare: (progress?.runs ?? 0) >= 2,
+    export: (progress?.exports ?? 0) > 0,
+  };
+  return done[id] ? 'done' : 'ready';
 }
 
 const cleanedSuffix = ' · cleaned';
@@ -39,9 +82,17 @@ async function measure(projectId: string): Promise<ProjectProgress> {
   ]);
   const latest = datasets[0];
   const featureTarget = has(recipe, 'features') ? (recipe as unknown as { features: { target?: unknown } }).features.target : undefined;
+  // Explore profiles against the target it shows: the saved one, the one chosen there, or the suggestion.
+  const targets = new Set(
+    [
+      typeof featureTarget === 'string' ? featureTarget : null,
+      rememberedTarget(projectId),
+      latest ? suggestedTarget(latest.columns) : null,
+    ].filter((target): target is string => typeof target === 'string' && target !== ''),
+  );
   const profileOptions = [
     ...datasets.slice(0, 2).map((dataset) => ({ datasetId: dataset.id })),
-    ...(latest && typeof featureTarget === 'string' ? [{ datasetId: latest.id, target: featureTarget }] : []),
+    ...(latest ? [...targets].map((target) => ({ datasetId: latest.id, target })) : []),
   ];
   const profiles = await Promise.all(profileOptions.map((options) => api.call('profile.get', options).catch(() => null)));
   return {
@@ -68,10 +119,17 @@ export const useProgress = create<ProgressState>((set, get) => {
   return {
     projectId: null,
     progress: null,
+    activeJobs: {},
     load: async (projectId) => {
       unsubscribe ??= api.subscribe((event) => {
         const current = get().projectId;
         if (!current) return;
+        if (event.type === 'job.updated' && event.job.projectId === current) {
+          const { [event.job.id]: known, ...others } = get().activeJobs;
+          if (isActive(event.job)) {
+            if (!known) set({ activeJobs: { ...others, [event.job.id]: stepOfJob[event.job.kind] } });
+          } else if (known) set({ activeJobs: others });
+        }
         if (event.type === 'datasets.changed' && event.projectId === current) scheduleRefresh();
         if (event.type === 'runs.changed' && event.projectId === current && event.run.status !== 'running') scheduleRefresh();
         if (
@@ -82,9 +140,11 @@ export const useProgress = create<ProgressState>((set, get) => {
         )
           scheduleRefresh();
       });
-      if (get().projectId !== projectId) set({ projectId, progress: null });
-      const progress = await measure(projectId);
-      if (get().projectId === projectId) set({ progress });
+      if (get().projectId !== projectId) set({ projectId, progress: null, activeJobs: {} });
+      const [progress, jobs] = await Promise.all([measure(projectId), api.call('jobs.list', { projectId }).catch(() => [])]);
+      if (get().projectId !== projectId) return;
+      const activeJobs = Object.fromEntries(jobs.filter(isActive).map((job) => [job.id, stepOfJob[job.kind]]));
+      set({ progress, activeJobs });
     },
   };
 });

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { Run } from '../../../shared/api/train.js';
 import { bestRun, higherIsBetter } from '../runs/ranking.js';
 import { api } from '../api/transport.js';
+import { errorText } from './errorText.js';
 
 /** A column the runs table sorts by: a validation metric by name, or one of the run's own fields. */
 export type SortKey = { kind: 'metric'; name: string } | { kind: 'field'; name: 'startedAt' | 'durationMs' | 'model' };
@@ -26,7 +27,7 @@ interface RunsState {
 let unsubscribe: (() => void) | null = null;
 let reloadTimer: ReturnType<typeof setTimeout> | null = null;
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const message = errorText;
 
 /** Selected first on arrival: the two best finished runs, so the charts have something to say. */
 function defaultSelection(runs: Run[]): string[] {

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Dataset, Job } from '../../../shared/api.js';
+import type { Dataset, DatasetSplit, Job } from '../../../shared/api.js';
 import {
   FeatureSettings,
   TrainSettings,
@@ -13,7 +13,8 @@ import {
 } from '../../../shared/api/train.js';
 import type { KilnEvent } from '../../../shared/events.js';
 import { jobResult } from '../api/jobs.js';
-import { api } from '../api/transport.js';
+import { api, connection } from '../api/transport.js';
+import { errorText } from './errorText.js';
 import { useFamilies } from './families.js';
 
 /** The latest `run.progress` of the job being watched, for the live numbers. */
@@ -38,6 +39,15 @@ export interface LiveRun {
 
 export type FeaturesSource = 'recipe' | 'suggested';
 
+/** Where the test metrics come from: a split of the training file, or a separate file cleaned the same way. */
+export type TestSource = 'split' | 'file';
+
+/** A test file sent to the host for the next run; it is split in when training starts. */
+export interface TestFile {
+  name: string;
+  path: string;
+}
+
 interface TrainState {
   projectId: string | null;
   datasets: Dataset[];
@@ -58,8 +68,15 @@ interface TrainState {
   liveRuns: LiveRun[];
   last: LiveProgress | null;
   starting: boolean;
+  /** What `starting` is waiting for, shown on the button. */
+  startingStage: string | null;
+  testSource: TestSource;
+  testFile: TestFile | null;
+  attaching: boolean;
   error: string | null;
   load(projectId: string): Promise<void>;
+  chooseTestSource(source: TestSource): void;
+  attachTestFile(file: File): Promise<void>;
   chooseDataset(datasetId: string): Promise<void>;
   updateSettings(patch: Partial<Omit<TrainSettings, ModelFamily>>): void;
   /** Sets some of one family's hyperparameters; the rest keep their values or the family's defaults. */
@@ -72,7 +89,7 @@ interface TrainState {
   clearError(): void;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const message = errorText;
 
 export const defaultTrainSettings = (): TrainSettings => TrainSettings.parse({});
 
@@ -150,7 +167,9 @@ export const useTrain = create<TrainState>((set, get) => {
     const recipe = await api.call('recipe.get', { projectId });
     const saved = readSection(recipe, 'features', FeatureSettings);
     const savedTrain = readSection(recipe, 'train', TrainSettings);
-    if (savedTrain && !isJobActive(get().job)) set({ settings: savedTrain });
+    // The recipe's train section is saved as a job starts, so for a job found running it is what the job was
+    // started with; only a job started here keeps the form as it is.
+    if (savedTrain && !(isJobActive(get().job) && get().jobModel !== null)) set({ settings: savedTrain });
     if (saved) {
       set({ features: saved, featuresSource: 'recipe', featureProblems: [] });
       return;
@@ -184,6 +203,10 @@ export const useTrain = create<TrainState>((set, get) => {
     liveRuns: [],
     last: null,
     starting: false,
+    startingStage: null,
+    testSource: 'split',
+    testFile: null,
+    attaching: false,
     error: null,
 
     load: async (projectId) => {
@@ -204,6 +227,8 @@ export const useTrain = create<TrainState>((set, get) => {
           jobRuns: [],
           liveRuns: [],
           last: null,
+          testSource: 'split',
+          testFile: null,
           error: null,
         });
       }
@@ -241,6 +266,22 @@ export const useTrain = create<TrainState>((set, get) => {
       }
     },
 
+    chooseTestSource: (testSource) => set({ testSource, error: null }),
+
+    attachTestFile: async (file) => {
+      const projectId = get().projectId;
+      if (!projectId) return;
+      set({ attaching: true, error: null, testSource: 'file' });
+      try {
+        const staged = await connection.stageFile(projectId, file);
+        set({ testFile: { name: file.name, path: staged.path } });
+      } catch (error) {
+        set({ error: message(error) });
+      } finally {
+        set({ attaching: false });
+      }
+    },
+
     updateSettings: (patch) => set({ settings: { ...get().settings, ...patch } }),
     updateParams: (family, patch) => {
       const settings = get().settings;
@@ -266,13 +307,31 @@ export const useTrain = create<TrainState>((set, get) => {
       const checked = TrainSettings.safeParse(settings);
       if (!checked.success) {
         const issue = checked.error.issues[0];
-        set({ error: issue ? `${issue.path.join('.')}: ${issue.message}` : 'The training settings are not valid.' });
+        set({ error: issue ? `A training setting is not valid: ${issue.message}` : 'The training settings are not valid.' });
+        return;
+      }
+      const { testSource, testFile } = get();
+      if (testSource === 'file' && !testFile) {
+        set({ error: 'Attach the test file first, or test on a split of this file.' });
         return;
       }
       set({ starting: true, error: null, jobId: null, job: null, jobModel: checked.data.model, jobRuns: [], liveRuns: [], last: null });
       try {
         await saveTrainSettings(projectId, checked.data);
-        const { jobId } = await api.call('train.start', { projectId, datasetId, features, train: checked.data });
+        let splitId: string | undefined;
+        if (testSource === 'file' && testFile) {
+          set({ startingStage: `Cleaning ${testFile.name} like the training data…` });
+          const split = await splitWithTestFile(datasetId, features, checked.data.seed, testFile.path);
+          splitId = split.id;
+        }
+        set({ startingStage: null });
+        const { jobId } = await api.call('train.start', {
+          projectId,
+          datasetId,
+          ...(splitId === undefined ? {} : { splitId }),
+          features,
+          train: checked.data,
+        });
         set({ jobId });
         const job = await api.call('jobs.get', { jobId });
         // An event may have brought a newer state while jobs.get was on its way.
@@ -281,7 +340,7 @@ export const useTrain = create<TrainState>((set, get) => {
       } catch (error) {
         set({ error: message(error) });
       } finally {
-        set({ starting: false });
+        set({ starting: false, startingStage: null });
       }
     },
 
@@ -335,6 +394,45 @@ export const useTrain = create<TrainState>((set, get) => {
     clearError: () => set({ error: null }),
   };
 });
+
+/** Resolves with the job once it is no longer queued or running, from its events, checked against `jobs.get`. */
+async function finishedJob(jobId: string): Promise<Job> {
+  return new Promise<Job>((resolve, reject) => {
+    let done = false;
+    const finish = (job: Job) => {
+      if (done || isJobActive(job)) return;
+      done = true;
+      stop();
+      resolve(job);
+    };
+    const stop = api.subscribe((event) => {
+      if (event.type === 'job.updated' && event.job.id === jobId) finish(event.job);
+    });
+    // The job may have finished before the subscription.
+    api.call('jobs.get', { jobId }).then(finish, (error: unknown) => {
+      done = true;
+      stop();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+}
+
+/** A split whose test part is the separate file, put through the same cleaning steps as the training data. */
+async function splitWithTestFile(datasetId: string, features: FeatureSettings, seed: number, testFile: string): Promise<DatasetSplit> {
+  const task = features.task === 'regression' ? 'regression' : 'classification';
+  const { jobId } = await api.call('split.create', {
+    datasetId,
+    target: features.target,
+    task,
+    seed,
+    stratify: task === 'classification',
+    testFile,
+  });
+  const job = await finishedJob(jobId);
+  const split = jobResult(job, 'split');
+  if (!split) throw new Error(job.error ?? 'The test file could not be split in.');
+  return split;
+}
 
 /** The job's result once it succeeded, as the contract promises it. */
 export function trainResult(job: Job | null): TrainResult | null {

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { ColumnInfo } from '../../../../shared/api.js';
+import { typeWord } from '../typeWords.js';
 
 /** A set of checkboxes, one per column: keyboard friendly and readable in both themes. */
 export function ColumnPicker({
@@ -60,7 +61,7 @@ export function ColumnSelect({
         {columns.some((column) => column.name === value) ? null : <option value={value}>{value || 'Choose a column'}</option>}
         {columns.map((column) => (
           <option key={column.name} value={column.name}>
-            {column.name} ({column.type.toLowerCase()})
+            {column.name} ({typeWord(column.type)})
           </option>
         ))}
       </select>

@@ -3,6 +3,7 @@ import type { ColumnInfo } from '../../../../shared/api.js';
 import { castTargets, dateParts, filterOperators, imputeMethods, textOperations } from '../../../../shared/recipe.js';
 import type { DraftStep } from '../../stores/clean.js';
 import { ColumnPicker, ColumnSelect } from './ColumnPicker.js';
+import { typeWordLabels } from '../typeWords.js';
 
 type Update = (patch: Record<string, unknown>) => void;
 
@@ -182,6 +183,7 @@ export function StepForm({ draft, columns, update }: { draft: DraftStep; columns
             label="Convert to"
             value={str(draft.to, 'DOUBLE') as (typeof castTargets)[number]}
             options={castTargets}
+            labels={typeWordLabels(castTargets)}
             onChange={(to) => update({ to })}
           />
           {pick('Columns', 'Values that do not convert become missing; the counts above show how many.')}

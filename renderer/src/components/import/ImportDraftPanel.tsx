@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { BadRowsMode, ColumnRole, ColumnType, Delimiter, Encoding, ImportOptions } from '../../../../shared/api.js';
 import type { ImportDraft } from '../../stores/datasets.js';
 import { ColumnNotes } from './ColumnNotes.js';
+import { typeWordLabels } from '../typeWords.js';
 
 const delimiters: { value: Delimiter; label: string }[] = [
   { value: ',', label: 'Comma ,' },
@@ -10,14 +11,7 @@ const delimiters: { value: Delimiter; label: string }[] = [
   { value: '|', label: 'Pipe |' },
 ];
 const types: ColumnType[] = ['VARCHAR', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP'];
-const typeLabels: Record<ColumnType, string> = {
-  VARCHAR: 'text',
-  BIGINT: 'integer',
-  DOUBLE: 'decimal',
-  BOOLEAN: 'true/false',
-  DATE: 'date',
-  TIMESTAMP: 'date & time',
-};
+const typeLabels = typeWordLabels(types);
 const roles: ColumnRole[] = ['feature', 'target', 'id', 'ignore'];
 /** Wide files: only this many columns get type and role controls in the preview. */
 const previewColumns = 60;

@@ -53,8 +53,13 @@ export function LivePanel({ task, auto }: { task: Task | undefined; auto: boolea
   const result = trainResult(job);
   const best = result?.bestRunId ?? bestRun(jobRuns)?.id ?? null;
   const currentRun = last ? jobRuns.find((run) => run.id === last.runId) : undefined;
+  // The run marked running names the candidate, even before its first progress event (after a reload, between candidates).
+  const runningRun = jobRuns.findLast((run) => run.status === 'running');
+  const nowTraining = !active ? null : runningRun ? runningRun.id : (last?.runId ?? null);
+  const nowTrainingLabel = nowTraining ? (labels.get(nowTraining) ?? runningRun?.model ?? last?.model ?? '—') : '—';
   const metricName = last?.metricName ?? jobRuns[0]?.metricName ?? liveRuns[0]?.metricName ?? '';
-  const waitShare = active ? dataWaitShare(last?.record) : dataWaitShare(lastRecordWithWait(liveRuns));
+  // Once finished, a last epoch's wait says nothing about a job that no longer runs.
+  const waitShare = active ? dataWaitShare(last?.record) : null;
   const onGpu = last ? /gpu|tensorflow/i.test(last.backend) : false;
   const hasPoints = liveRuns.some((live) => live.records.length > 0);
 
@@ -64,7 +69,7 @@ export function LivePanel({ task, auto }: { task: Task | undefined; auto: boolea
         <div className="train-live-title">
           <h3>{auto ? 'Auto search' : 'Training run'}</h3>
           <span className="muted" aria-live="polite">
-            {job.state === 'failed' ? '' : job.message || job.stage}
+            {active ? job.message || job.stage : finishedLine(job.state, jobRuns.length, auto)}
           </span>
         </div>
         <span className={`run-status ${job.state}`}>{jobStateTitles[job.state]}</span>
@@ -75,7 +80,10 @@ export function LivePanel({ task, auto }: { task: Task | undefined; auto: boolea
         ) : null}
       </div>
       {/* Until the job reports its own share (Auto reports it per candidate), the current run's share stands in. */}
-      <ProgressBar fraction={job.fraction || !active ? job.fraction : (last?.fraction ?? null)} label="Training progress" />
+      <ProgressBar
+        fraction={job.state === 'succeeded' ? 1 : job.fraction || !active ? job.fraction : (last?.fraction ?? null)}
+        label="Training progress"
+      />
 
       <dl className="train-stats">
         <div>
@@ -95,11 +103,11 @@ export function LivePanel({ task, auto }: { task: Task | undefined; auto: boolea
         </div>
         <div>
           <dt>Now training</dt>
-          <dd>{last && active ? (labels.get(last.runId) ?? last.model) : '—'}</dd>
+          <dd>{nowTrainingLabel}</dd>
         </div>
         <div>
           <dt>Throughput</dt>
-          <dd>{formatRate(last?.record.rowsPerSecond)}</dd>
+          <dd>{active ? formatRate(last?.record.rowsPerSecond) : '—'}</dd>
         </div>
         <div>
           <dt>Time left</dt>
@@ -153,15 +161,13 @@ export function LivePanel({ task, auto }: { task: Task | undefined; auto: boolea
   );
 }
 
-function lastRecordWithWait(liveRuns: LiveRun[]) {
-  for (let index = liveRuns.length - 1; index >= 0; index--) {
-    const records = liveRuns[index]?.records ?? [];
-    for (let at = records.length - 1; at >= 0; at--) {
-      const record = records[at];
-      if (record && dataWaitShare(record) !== null) return record;
-    }
-  }
-  return null;
+/** The line beside the state once the job is over, instead of the last stage it reported ("Scoring gbdt"). */
+function finishedLine(state: Job['state'], runs: number, auto: boolean): string {
+  const trained = `${runs} model${runs === 1 ? '' : 's'}`;
+  if (state === 'succeeded') return auto ? `Trained and scored ${trained}; the best is starred.` : 'Trained and scored on the test split.';
+  if (state === 'cancelled') return 'Stopped by you.';
+  if (state === 'interrupted') return 'Kiln stopped while this ran; start it again.';
+  return '';
 }
 
 function ChartPlaceholder({ active }: { active: boolean }) {

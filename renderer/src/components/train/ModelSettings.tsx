@@ -87,7 +87,7 @@ export function ModelSettings({ disabled, onValidity }: Props) {
         >
           <option value="auto">Fastest available</option>
           {backends.map((backend) => (
-            <option key={backend.name} value={backend.name} disabled={!backend.available} title={backend.detail}>
+            <option key={backend.name} value={backend.name} disabled={!backend.available}>
               {backendTitles[backend.name]}
               {backend.available ? '' : ' (unavailable)'}
             </option>
@@ -95,14 +95,14 @@ export function ModelSettings({ disabled, onValidity }: Props) {
         </select>
         <ul id="train-backend-list" className="train-backends">
           {backends.map((backend) => (
-            <li key={backend.name} className={backend.available ? 'available' : 'unavailable'} title={backend.detail}>
+            <li key={backend.name} className={backend.available ? 'available' : 'unavailable'}>
               <span className="train-backend-mark" aria-hidden="true">
                 {backend.available ? '●' : '○'}
               </span>
               <span>
                 <strong>{backendTitles[backend.name]}</strong>
                 <span className="visually-hidden">{backend.available ? ' available:' : ' unavailable:'}</span>{' '}
-                <span className="muted">{backend.detail}</span>
+                <span className="muted">{backendDetail(backend)}</span>
               </span>
             </li>
           ))}
@@ -216,4 +216,16 @@ function AdvancedSettings({ disabled, onValidity }: Props) {
       </button>
     </details>
   );
+}
+
+/**
+ * What a user needs to know about a backend. How to install a missing one (packages, system libraries) is for
+ * `kiln backends` and the docs, so an unavailable backend shows only why, in short.
+ */
+export function backendDetail(backend: { available: boolean; detail: string }): string {
+  if (backend.available) return backend.detail;
+  if (/gpu|adapter|vulkan/i.test(backend.detail)) return 'No usable GPU was found. `kiln backends` says what it needs.';
+  const reason = backend.detail.split(':')[0]?.trim() ?? '';
+  const sentence = reason ? `${reason.charAt(0).toUpperCase()}${reason.slice(1)}.` : 'Not available here.';
+  return `${sentence} \`kiln backends\` says how to add it.`;
 }
