@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainResult } from '../../../shared/api/train.js';
-import { createTestEngine, waitForJob } from '../../helpers/engine.js';
-import { allFeatures, importFile, trainSettings } from './helpers.js';
+import { createTestEngine, tempDir, waitForJob } from '../../helpers/engine.js';
+import { allFeatures, importFile, kiln, trainSettings } from './helpers.js';
 
 let test: Awaited<ReturnType<typeof createTestEngine>>;
 
@@ -61,4 +61,25 @@ describe('Auto on small data (ANES 1996, 944 rows)', () => {
     );
     expect(chosenTest).toBeGreaterThanOrEqual(logisticTest - 0.01);
   }, 120_000);
+
+  it('kiln train prints the cross-validation score with its spread, and any warning on stderr', async () => {
+    const previousHome = process.env.KILN_HOME;
+    process.env.KILN_HOME = await tempDir('kiln-auto-small-');
+    try {
+      const text = await kiln(['train', sample, '--target', 'vote', '--budget', '5', '--seed', '1']);
+      expect(text.code, text.err).toBe(0);
+      expect(text.out).toMatch(/the best on 5-fold cross-validation auc/);
+      expect(text.out).toMatch(/5-fold auc 0\.\d{4} ± 0\.\d{4} \(folds( 0\.\d{3},?){5}\)/);
+      const json = await kiln(['train', sample, '--target', 'vote', '--budget', '5', '--seed', '1', '--json']);
+      expect(json.code, json.err).toBe(0);
+      const printed = JSON.parse(json.out) as { selection: { method: string; foldScores: number[] }; warnings: string[] };
+      expect(printed.selection.method).toBe('crossValidation');
+      expect(printed.selection.foldScores).toHaveLength(5);
+      expect(Array.isArray(printed.warnings)).toBe(true);
+      for (const warning of printed.warnings) expect(text.err).toContain(`Warning: ${warning}`);
+    } finally {
+      if (previousHome === undefined) delete process.env.KILN_HOME;
+      else process.env.KILN_HOME = previousHome;
+    }
+  }, 180_000);
 });
