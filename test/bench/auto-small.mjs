@@ -260,7 +260,7 @@ try {
   const lines = [
     `Auto (${budget} s budget, seed ${seed}) against scikit-learn and XGBoost on one seeded 80/20 split; binary: test AUC, multiclass: accuracy, regression: R².`,
     '',
-    '| dataset | task | rows | metric | Kiln Auto | chosen (runs) | CV mean ± spread | LogReg/Ridge | HistGB | XGBoost | Auto − best |',
+    '| dataset | task | rows | metric | Kiln Auto | chosen (runs) | CV mean ± spread (auc, accuracy or rmse) | LogReg/Ridge | HistGB | XGBoost | Auto − best |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const gaps = [];

@@ -9,11 +9,15 @@ function shown(value: unknown): string | null {
   return null;
 }
 
-/** The few hyperparameters that tell candidates of one family apart: the fields its family marks for summaries. */
+/**
+ * The hyperparameters that tell candidates of one family apart: the fields its
+ * family marks for summaries, and any other that is not at its default (two
+ * GBDT rows that differ only in their subsample must not read the same).
+ */
 export function paramSummary(run: Run): string {
   const fields = familyInfo(useFamilies.getState().families, run.model)?.fields ?? [];
   return fields
-    .filter((field) => field.summary)
+    .filter((field) => field.summary || (run.params[field.key] !== undefined && run.params[field.key] !== field.default))
     .map((field) => {
       const value = shown(run.params[field.key]);
       return value === null ? null : `${field.short} ${value}`;
