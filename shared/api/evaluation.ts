@@ -175,11 +175,34 @@ export type RegressionEvaluation = z.infer<typeof RegressionEvaluation>;
 export const Evaluation = z.discriminatedUnion('task', [ClassificationEvaluation, RegressionEvaluation]);
 export type Evaluation = z.infer<typeof Evaluation>;
 
+/** How Auto scored candidates: k-fold cross-validation on small data, the validation split on large data. */
+export const SelectionMethod = z.enum(['crossValidation', 'holdout']);
+export type SelectionMethod = z.infer<typeof SelectionMethod>;
+
+/** The score a candidate was chosen by, and how far it can be trusted. */
+export const SelectionScore = z.object({
+  method: SelectionMethod,
+  /** The main metric (auc, accuracy, rmse). */
+  metric: z.string(),
+  /** One score per fold; one score for a holdout. */
+  foldScores: z.array(z.number()),
+  mean: z.number().nullable(),
+  /** Population standard deviation of the fold scores; null for a holdout. */
+  std: z.number().nonnegative().nullable(),
+  /** Rows the scores were taken on: every fold together, or the validation split. */
+  rows: count,
+  /** The family's default settings (the default linear model is the reference Auto must beat). */
+  defaults: z.boolean(),
+});
+export type SelectionScore = z.infer<typeof SelectionScore>;
+
 /** A finished run's full evaluation (curves, confusion matrix, per class, residuals) for the Compare step. */
 export const RunDetails = z.object({
   validation: Evaluation.nullable(),
   test: Evaluation.nullable(),
   /** The trees refit on train + validation: their validation scores are not a fair estimate, and the UI says so. */
   validationUsedInFit: z.boolean(),
+  /** Auto's candidates: the selection score; absent on a single-family run and on runs stored before it existed. */
+  selection: SelectionScore.optional(),
 });
 export type RunDetails = z.infer<typeof RunDetails>;

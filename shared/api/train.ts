@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 import { JobHandle } from './core.js';
-import { RunDetails } from './evaluation.js';
+import { RunDetails, SelectionMethod } from './evaluation.js';
 import { Id, method } from './method.js';
 
 export const Task = z.enum(['binary', 'multiclass', 'regression']);
 export type Task = z.infer<typeof Task>;
 
 /** The one list of model family ids; everything else about a family lives in its folder under main/engine/models/. */
-export const ModelFamily = z.enum(['linear', 'mlp', 'gbdt', 'forest']);
+export const ModelFamily = z.enum(['linear', 'mlp', 'gbdt', 'forest', 'baseline']);
 export type ModelFamily = z.infer<typeof ModelFamily>;
 
 export const ModelChoice = z.union([z.literal('auto'), ModelFamily]);
@@ -203,6 +203,12 @@ export type BackendInfo = z.infer<typeof BackendInfo>;
 export const TrainResult = z.object({
   runIds: z.array(z.string()),
   bestRunId: z.string().nullable(),
+  /** Auto: how the candidates were scored (cross-validation on small data); null or absent for a single family. */
+  selection: SelectionMethod.nullable().optional(),
+  /** Auto: why the chosen model is not the top score (the default linear model kept over a lead within the spread). */
+  reason: z.string().nullable().optional(),
+  /** What the user should know before trusting the choice: within noise of the baseline, too few rows to tell candidates apart. */
+  warnings: z.array(z.string()).optional(),
 });
 export type TrainResult = z.infer<typeof TrainResult>;
 

@@ -3,9 +3,10 @@
  * sample trained with Auto while the curves and the leaderboard fill in, an
  * MLP cancelled after its first epoch, and the runs side by side in Compare.
  */
+import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { artifactPath, describeInChromium } from './helpers.js';
+import { artifactPath, describeInChromium, repoRoot } from './helpers.js';
 
 async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
   const current = await page.locator('html').getAttribute('data-theme');
@@ -142,4 +143,51 @@ describeInChromium('Train and Compare in Chromium', { failureScreenshot: 'train-
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(pageErrors).toEqual([]);
   }, 120_000);
+});
+
+describeInChromium('Auto on a small sample in Chromium', { failureScreenshot: 'train-small-failure.png' }, (kiln) => {
+  it('trains Auto on ANES 1996 (944 rows) by cross-validation, with both baselines on the leaderboard', async () => {
+    const { page, pageErrors } = kiln;
+    await kiln.open();
+    await page.getByLabel('Project name').fill('Election');
+    await page.getByRole('button', { name: 'New project' }).click();
+    await page.getByRole('heading', { name: 'Import', level: 2 }).waitFor();
+    await page.locator('[data-testid=file-input]').setInputFiles(join(repoRoot, 'resources', 'samples', 'anes96.csv'));
+    await page.getByRole('button', { name: 'Import this file' }).click();
+    await page.getByRole('tab', { name: /Import.*Done/ }).waitFor({ timeout: 90_000 });
+
+    await page.getByRole('tab', { name: /Train/ }).click();
+    await page.getByText(/predict vote \(binary classification\)/).waitFor();
+    await page.getByRole('radio', { name: /^Auto/ }).check();
+    await page.getByLabel('Time budget (seconds)').fill('10');
+    await page.getByRole('button', { name: 'Train with Auto' }).click();
+
+    const live = page.getByRole('region', { name: 'Training progress' });
+    const leaderboard = live.getByRole('table', { name: 'Leaderboard' });
+    await leaderboard.waitFor({ timeout: 120_000 });
+    await leaderboard.getByText('★ Best').waitFor({ timeout: 180_000 });
+    await expect.poll(() => leaderboard.locator('.run-status', { hasText: /Running/ }).count(), { timeout: 180_000 }).toBe(0);
+    // Selected on 5 folds: the score column says so and shows each spread.
+    await leaderboard.getByRole('columnheader', { name: '5-fold CV AUC' }).waitFor();
+    const baseline = leaderboard.locator('tr[data-model=baseline]');
+    await baseline.getByText('(ignores the features)').waitFor();
+    expect(await baseline.locator('td.numeric').first().innerText()).toMatch(/^0\.50{0,3} ± 0(\.0+)?$/);
+    const reference = leaderboard.locator('tr[data-model=linear]', { hasText: '(reference)' });
+    await reference.waitFor();
+
+    // The winner beats the reference by more than its spread, or is the reference itself.
+    const cell = async (row: Locator) => {
+      const [mean, spread] = (await row.locator('td.numeric').first().innerText()).split(' ± ').map(Number);
+      return { mean: mean!, spread: spread! };
+    };
+    const best = leaderboard.locator('tr.best');
+    const bestModel = await best.getAttribute('data-model');
+    const chosen = await cell(best);
+    const linear = await cell(reference);
+    if (bestModel !== 'linear') expect(chosen.mean - linear.mean).toBeGreaterThan(chosen.spread);
+    expect(chosen.mean).toBeGreaterThan(0.9);
+    await page.getByRole('heading', { name: 'Train', level: 2 }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: await artifactPath('train-small-auto-light.png') });
+    expect(pageErrors).toEqual([]);
+  }, 420_000);
 });

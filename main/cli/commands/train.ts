@@ -170,9 +170,17 @@ export function describeRun(run: Run): string[] {
   const names = run.task === 'regression' ? ['rmse', 'mae', 'r2'] : ['accuracy', 'auc', 'logloss', 'f1'];
   const line = (label: string, metrics: Record<string, number | null> | null) =>
     metrics ? `  ${label.padEnd(10)} ${names.map((name) => `${name} ${formatMetric(metrics[name])}`).join('  ')}` : null;
+  const selection = run.details?.selection;
+  const crossValidated = selection?.method === 'crossValidation';
+  const spread =
+    crossValidated && selection.mean !== null && selection.std !== null
+      ? `  ${selection.foldScores.length}-fold ${selection.metric} ${formatMetric(selection.mean)} ± ${formatMetric(selection.std)} (folds ${selection.foldScores.map((score) => score.toFixed(3)).join(', ')})`
+      : null;
   return [
     `Run ${run.id}: ${run.model} (${run.task} on ${run.target}), ${run.backend} on ${run.device}`,
-    line('validation', run.metrics.validation),
+    // Under cross-validation the validation figures are the folds' means.
+    line(crossValidated ? 'cv mean' : 'validation', run.metrics.validation),
+    spread,
     line('test', run.metrics.test),
     `  fit ${((run.trainMs ?? 0) / 1000).toFixed(1)} s, seed ${run.seed}`,
   ].filter((text): text is string => text !== null);
@@ -216,21 +224,36 @@ export const trainCommand: Command = async (context) => {
       dataset = made.dataset;
       splitId = made.split.id;
     }
-    const { runs, best } = await trainAndWait(engine, context, {
+    const { result, runs, best } = await trainAndWait(engine, context, {
       projectId,
       datasetId: dataset.id,
       ...(splitId === undefined ? {} : { splitId }),
       features,
       train,
     });
+    const warnings = result.warnings ?? [];
     if (context.json) {
-      context.out(JSON.stringify(runJson(best, { runIds: runs.map((run) => run.id) })));
+      context.out(
+        JSON.stringify(
+          runJson(best, {
+            runIds: runs.map((run) => run.id),
+            selection: best.details?.selection ?? null,
+            reason: result.reason ?? null,
+            warnings,
+          }),
+        ),
+      );
       return 0;
     }
     if (runs.length > 1) {
-      context.out(`Auto trained ${runs.length} models; the best on validation ${best.metricName}:`);
+      const how =
+        result.selection === 'crossValidation' ? `${best.details?.selection?.foldScores.length ?? 5}-fold cross-validation` : 'validation';
+      context.out(`Auto trained ${runs.length} models; the best on ${how} ${best.metricName}:`);
     }
     for (const text of describeRun(best)) context.out(text);
+    if (result.reason) context.out(`Note: ${result.reason}`);
+    // Warnings go to stderr, so `kiln train ... > out.txt` still shows them.
+    for (const warning of warnings) context.err(`Warning: ${warning}`);
     return 0;
   });
 };

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { FamilyInfo, ModelFamily, ParamField, ParamSection, ParamValue, Task } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
 import type { GraphBuilder } from '../export/onnx/graph.js';
-import type { FittedModel, PreparedData, PreprocessingSpec, RawColumns, TrainerContext } from '../train/types.js';
+import type { FittedModel, PreparedData, PreprocessingSpec, RawColumns, RecordedParams, TrainerContext } from '../train/types.js';
 
 export type Params = Record<string, ParamValue>;
 
@@ -23,6 +23,17 @@ export interface SearchDraw<P> {
 export interface SearchContext {
   task: Task;
   trainRows: number;
+}
+
+/**
+ * Below this many training rows a search space leans to strong regularisation
+ * and small, shallow models: with a few thousand rows the deep, loose settings
+ * that pay on large tables mostly fit the noise, and win on the folds by luck.
+ */
+export const SMALL_DATA_ROWS = 5000;
+
+export function isSmallData(context: SearchContext): boolean {
+  return context.trainRows < SMALL_DATA_ROWS;
 }
 
 /**
@@ -56,6 +67,12 @@ export interface FlavorDefinition<P extends Params, A> {
     draw(base: NoInfer<P>, random: () => number, context: SearchContext): SearchDraw<NoInfer<P>>;
     /** Relative time of a fit against another of this family (trees: 1 / learning rate); 1 when absent. */
     cost?(params: NoInfer<P>): number;
+    /**
+     * The settings for the final fit on every training row after cross-validation,
+     * which has no validation rows to stop by: from what the fold fits recorded
+     * (the rounds or epochs early stopping kept). Unchanged when absent.
+     */
+    refit?(params: NoInfer<P>, folds: RecordedParams[]): NoInfer<P>;
   };
   /** What to suggest when the loss diverges, e.g. a lower learning rate. */
   divergenceHint?(params: NoInfer<P>): string;
@@ -89,8 +106,16 @@ export interface Flavor {
   firstStep(base: ParamSection | undefined): SearchDraw<ParamSection> | null;
   draw(base: ParamSection | undefined, random: () => number, context: SearchContext): SearchDraw<ParamSection>;
   cost(section: ParamSection | undefined): number;
+  refit(section: ParamSection | undefined, folds: RecordedParams[]): ParamSection;
   divergenceHint(section: ParamSection | undefined): string | null;
   load(json: unknown, spec: PreprocessingSpec): LoadedModel;
+}
+
+/** The mean of a number every fold fit recorded (e.g. `bestRound`); null when one of them lacks it. */
+export function meanRecorded(folds: RecordedParams[], key: string): number | null {
+  const values = folds.map((fold) => fold[key]);
+  if (values.length === 0 || values.some((value) => typeof value !== 'number' || !Number.isFinite(value))) return null;
+  return (values as number[]).reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 function problemText(error: z.ZodError, prefix: string): string {
@@ -155,6 +180,10 @@ export function defineFlavor<P extends Params, A>(definition: FlavorDefinition<P
     firstStep: (base) => definition.auto.firstStep?.(parse(base)) ?? null,
     draw: (base, random, context) => definition.auto.draw(parse(base), random, context),
     cost: (section) => definition.auto.cost?.(parse(section)) ?? 1,
+    refit: (section, folds) => {
+      const params = parse(section);
+      return definition.auto.refit?.(params, folds) ?? params;
+    },
     divergenceHint: (section) => definition.divergenceHint?.(parse(section)) ?? null,
     load(json, spec) {
       const artifact = loadArtifact(json, spec);

@@ -4,6 +4,7 @@
  */
 import type { ModelFamily } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
+import { baselineFlavor } from './baseline/index.js';
 import type { Flavor } from './flavor.js';
 import { forestFlavor } from './forest/index.js';
 import { gbdtFlavor } from './gbdt/index.js';
@@ -15,6 +16,7 @@ const registered: Record<ModelFamily, Flavor> = {
   mlp: mlpFlavor,
   gbdt: gbdtFlavor,
   forest: forestFlavor,
+  baseline: baselineFlavor,
 };
 
 /** Every family, in the order the UI lists them (Auto's order, likely winner first). */

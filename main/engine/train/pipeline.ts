@@ -4,11 +4,12 @@
  * Auto's candidates), score validation and, once per final model, the test
  * split, and write the model and preprocessing as JSON artifacts.
  */
+import type { TrainResult } from '../../../shared/api/train.js';
 import { KilnError } from '../../../shared/errors.js';
 import { DuckPool } from '../data/duckdb.js';
 import { runAuto } from './auto.js';
 import { fitCandidate, type PipelineEnvironment } from './candidate.js';
-import { loadSplits } from './data/load.js';
+import { loadSplits, type LoadedSplits } from './data/load.js';
 import { prepareData } from './data/preprocess.js';
 import type { PreparedData } from './types.js';
 import type { TrainRequest, WorkerMessage } from './worker/protocol.js';
@@ -18,12 +19,13 @@ export async function runTraining(
   request: TrainRequest,
   signal: AbortSignal,
   report: (message: WorkerMessage) => void,
-): Promise<{ runIds: string[]; bestRunId: string | null }> {
+): Promise<TrainResult> {
   const duck = new DuckPool(request.tmpDir);
   let prepared: PreparedData;
+  let loaded: LoadedSplits;
   try {
     report({ type: 'stage', stage: 'loading', message: 'Reading the splits', fraction: 0 });
-    const loaded = await loadSplits(
+    loaded = await loadSplits(
       duck,
       signal,
       {
@@ -45,11 +47,12 @@ export async function runTraining(
     // The splits are in memory now; DuckDB's threads and memory are not needed while training.
     await duck.close();
   }
-  const environment: PipelineEnvironment = { request, prepared, signal, report };
+  const raw = { train: loaded.train, valid: loaded.valid, test: loaded.test };
+  const environment: PipelineEnvironment = { request, prepared, raw, classes: loaded.classes, signal, report };
   if (request.train.model === 'auto') return runAuto(environment);
 
   const family = request.train.model;
   const outcome = await fitCandidate(environment, { family, settings: request.train, label: family });
   if (outcome.error !== null) throw outcome.error;
-  return { runIds: [outcome.runId], bestRunId: outcome.runId };
+  return { runIds: [outcome.runId], bestRunId: outcome.runId, selection: null, reason: null, warnings: [] };
 }

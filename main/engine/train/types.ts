@@ -80,6 +80,11 @@ export interface TrainerContext {
   backend: TrainSettings['backend'];
   signal: AbortSignal;
   onProgress(progress: TrainerProgress): void;
+  /**
+   * The fit is a cross-validation fold: only its validation score is read, so
+   * a family that would refit on train + validation (the boosted trees) skips it.
+   */
+  foldOnly?: boolean;
 }
 
 /** What a run records as its params: the family's settings plus what the fit found (best round, epochs trained). */

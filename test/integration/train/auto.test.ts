@@ -75,14 +75,20 @@ describe('Auto', () => {
     for (const run of runs.filter((candidate) => candidate.status === 'succeeded')) {
       expect(run.jobId).toBe(jobId);
       expect(run.metricName).toBe('auc');
-      expect(run.metrics.validation?.auc).toBeGreaterThan(0.6);
+      // The baseline ignores the features: its AUC is 0.5 by construction, the floor the others clear.
+      if (run.model === 'baseline') expect(run.metrics.validation?.auc).toBeCloseTo(0.5, 6);
+      else expect(run.metrics.validation?.auc).toBeGreaterThan(0.6);
+      // 800 rows: chosen by 5-fold cross-validation, the run's validation figures are the folds' means.
+      expect(run.details?.selection).toMatchObject({ method: 'crossValidation', metric: 'auc' });
+      expect(run.details?.selection?.foldScores).toHaveLength(5);
       // One split, made once and shared by every candidate.
       expect(run.splitId).toBe(runs[0]?.splitId);
     }
     const best = runs.find((run) => run.id === result.bestRunId)!;
-    const linear = runs.find((run) => run.model === 'linear')!;
-    // x² cannot be drawn by a linear model; the chosen one does better on validation.
+    const linear = runs.find((run) => run.model === 'linear' && run.details?.selection?.defaults === true)!;
+    // x² cannot be drawn by a linear model; the chosen one does better by more than the folds' spread.
     expect(best.model).not.toBe('linear');
+    expect(best.details!.selection!.mean! - linear.details!.selection!.mean!).toBeGreaterThan(best.details!.selection!.std!);
     expect(linear.metrics.validation?.auc ?? 1).toBeLessThan(0.9);
   }, 240_000);
 });

@@ -17,7 +17,7 @@ import { TreeEnsembleModel } from '../../train/trees/model.js';
 import { TreeFeatureSchema, TreeJsonSchema } from '../../train/trees/schema.js';
 import type { PreparedData } from '../../train/types.js';
 import { checkEnsembleAgainstSpec, ensembleOutputs } from '../ensemble.js';
-import { defineFlavor } from '../flavor.js';
+import { defineFlavor, isSmallData } from '../flavor.js';
 import { bothColumns, modelProblem } from '../outputs.js';
 
 export const ForestParams = z
@@ -118,11 +118,12 @@ export const forestFlavor = defineFlavor({
   auto: {
     order: 2,
     weight: 1,
-    draw: (base, random) => {
+    draw: (base, random, context) => {
+      const small = isSmallData(context);
       const params = {
         ...base,
-        maxDepth: pick(random, [10, 14, 18, 24]),
-        minRowsInLeaf: pick(random, [1, 3, 5, 10]),
+        maxDepth: pick(random, small ? [4, 6, 8, 10] : [10, 14, 18, 24]),
+        minRowsInLeaf: pick(random, small ? [3, 5, 10, 20] : [1, 3, 5, 10]),
         featuresPerSplit: pick(random, ['auto', 'log2', 'third', 'half'] as const),
       };
       return {

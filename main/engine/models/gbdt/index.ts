@@ -20,7 +20,7 @@ import { GbdtModel } from '../../train/trees/model.js';
 import { GbdtModelSchema } from '../../train/trees/schema.js';
 import type { PreparedData } from '../../train/types.js';
 import { checkEnsembleAgainstSpec, ensembleOutputs } from '../ensemble.js';
-import { defineFlavor } from '../flavor.js';
+import { defineFlavor, isSmallData, meanRecorded } from '../flavor.js';
 import { bothColumns, modelProblem, predictionsFromMargins } from '../outputs.js';
 
 /** More rounds for the refit on train + validation, in proportion to the rows it adds; measured on adult. */
@@ -132,6 +132,26 @@ export const gbdtFlavor = defineFlavor({
       summary: false,
     },
     {
+      key: 'minChildWeight',
+      label: 'Min child weight',
+      short: 'min child',
+      help: 'Least hessian weight in a leaf; higher is more conservative.',
+      kind: 'number',
+      min: 0,
+      step: 1,
+      summary: false,
+    },
+    {
+      key: 'lambda',
+      label: 'L2 on leaves',
+      short: 'λ',
+      help: 'Penalty on the leaf values; higher is more conservative.',
+      kind: 'number',
+      min: 0,
+      step: 0.5,
+      summary: false,
+    },
+    {
       key: 'earlyStoppingRounds',
       label: 'Early stopping (rounds)',
       short: 'early stop',
@@ -150,7 +170,8 @@ export const gbdtFlavor = defineFlavor({
       const params = { ...base, learningRate: base.learningRate / 2, rounds: base.rounds * 2 };
       return { params, label: `gbdt lr ${params.learningRate}, depth ${params.maxDepth}` };
     },
-    draw: (base, random) => {
+    draw: (base, random, context) => {
+      const small = isSmallData(context);
       // Rates above the default's 0.1 won on validation by noise and lost on test in the adult bench; slower rates are the safer bet.
       const learningRate = pick(random, [0.03, 0.05, 0.07, 0.1]);
       const params = {
@@ -158,11 +179,11 @@ export const gbdtFlavor = defineFlavor({
         learningRate,
         // A slower learning rate needs more rounds; early stopping keeps what pays.
         rounds: Math.max(base.rounds, Math.ceil((base.rounds * 0.1) / learningRate)),
-        maxDepth: pick(random, [4, 5, 6, 7, 8]),
-        subsample: pick(random, [0.8, 0.9, 1]),
-        colsampleByTree: pick(random, [0.7, 0.85, 1]),
-        minChildWeight: pick(random, [1, 2, 5]),
-        lambda: pick(random, [0.5, 1, 3]),
+        maxDepth: pick(random, small ? [2, 3, 4] : [4, 5, 6, 7, 8]),
+        subsample: pick(random, small ? [0.7, 0.8, 0.9] : [0.8, 0.9, 1]),
+        colsampleByTree: pick(random, small ? [0.5, 0.7, 0.85] : [0.7, 0.85, 1]),
+        minChildWeight: pick(random, small ? [3, 5, 10] : [1, 2, 5]),
+        lambda: pick(random, small ? [3, 10, 30] : [0.5, 1, 3]),
       };
       return {
         params,
@@ -171,6 +192,12 @@ export const gbdtFlavor = defineFlavor({
     },
     // Early stopping makes the rounds run scale with 1 / learning rate.
     cost: (params) => 1 / params.learningRate,
+    // The rounds the folds kept, scaled up as the refit on train + validation is (the final fit has a fifth more rows than a fold).
+    refit: (params, folds) => {
+      const rounds = meanRecorded(folds, 'bestRound');
+      if (rounds === null) return params;
+      return { ...params, rounds: Math.max(1, Math.min(10000, Math.round(rounds * REFIT_ROUND_FACTOR))), earlyStoppingRounds: 0 };
+    },
   },
   divergenceHint: (params) => `Try a lower learning rate (it is ${params.learningRate}).`,
   async fit(data, chosen, context) {
@@ -211,7 +238,7 @@ export const gbdtFlavor = defineFlavor({
     let model = first.model;
     let threads = first.threads;
     const recorded: Record<string, number | string> = { ...chosen, growth: params.growth ?? 'depthwise', bestRound: first.bestRound };
-    if (validation) {
+    if (validation && !context.foldOnly) {
       const refitRounds = Math.max(1, Math.round(first.bestRound * REFIT_ROUND_FACTOR));
       const refit = await fitGbdt(
         concatTreeData(train, validation.data),
@@ -230,7 +257,7 @@ export const gbdtFlavor = defineFlavor({
       device: `CPU (${threads} thread${threads === 1 ? '' : 's'})`,
       history,
       trainMs: performance.now() - started,
-      validationUsedInFit: validation !== null,
+      validationUsedInFit: validation !== null && !context.foldOnly,
       predict: async (prepared, split) => scoreSplit(split === 'valid' ? validationModel : model, task, prepared, split),
       artifact: model.toJSON(),
     };

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { checkDense, DenseLayer, denseOnnx, densePredict, outputActivation } from '../dense.js';
-import { defineFlavor } from '../flavor.js';
+import { defineFlavor, isSmallData, meanRecorded } from '../flavor.js';
 
 export const LinearParams = z
   .object({
@@ -88,9 +88,14 @@ export const linearFlavor = defineFlavor({
   auto: {
     order: 3,
     weight: 1,
-    draw: (base, random) => {
-      const l2 = pick(random, [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]);
+    draw: (base, random, context) => {
+      const l2 = pick(random, isSmallData(context) ? [1e-3, 3e-3, 1e-2, 3e-2, 0.1] : [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]);
       return { params: { ...base, l2 }, label: `linear l2 ${l2}` };
+    },
+    // The epoch early stopping kept on the folds, as there is nothing to stop by on every row.
+    refit: (params, folds) => {
+      const epochs = meanRecorded(folds, 'bestEpoch');
+      return epochs === null ? params : { ...params, epochs: Math.max(1, Math.min(1000, Math.round(epochs))), patience: 0 };
     },
   },
   divergenceHint: (params) => `Try a lower learning rate (it is ${params.learningRate}).`,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { checkDense, DenseLayer, denseOnnx, densePredict, outputActivation } from '../dense.js';
-import { defineFlavor } from '../flavor.js';
+import { defineFlavor, isSmallData, meanRecorded } from '../flavor.js';
 
 export const MlpParams = z
   .object({
@@ -113,15 +113,21 @@ export const mlpFlavor = defineFlavor({
   auto: {
     order: 4,
     weight: 2,
-    draw: (base, random) => {
+    draw: (base, random, context) => {
+      const small = isSmallData(context);
       const params = {
         ...base,
-        layers: pick(random, [1, 2, 3]),
-        width: pick(random, [32, 64, 128, 256]),
-        dropout: pick(random, [0, 0.1, 0.2, 0.3]),
+        layers: pick(random, small ? [1, 2] : [1, 2, 3]),
+        width: pick(random, small ? [16, 32, 64] : [32, 64, 128, 256]),
+        dropout: pick(random, small ? [0.2, 0.3, 0.5] : [0, 0.1, 0.2, 0.3]),
         learningRate: pick(random, [5e-4, 1e-3, 2e-3]),
       };
       return { params, label: `mlp ${params.layers}×${params.width}, dropout ${params.dropout}, lr ${params.learningRate}` };
+    },
+    // The epoch early stopping kept on the folds, as there is nothing to stop by on every row.
+    refit: (params, folds) => {
+      const epochs = meanRecorded(folds, 'bestEpoch');
+      return epochs === null ? params : { ...params, epochs: Math.max(1, Math.min(1000, Math.round(epochs))), patience: 0 };
     },
   },
   divergenceHint: (params) => `Try a lower learning rate (it is ${params.learningRate}).`,

@@ -3,7 +3,7 @@
  * The parent owns SQLite: the worker reads the split Parquet files, trains,
  * writes the model artifacts and reports; the parent records runs and events.
  */
-import type { EpochRecord, FeatureSettings, MetricSummary, ModelFamily, TrainSettings } from '../../../../shared/api/train.js';
+import type { EpochRecord, FeatureSettings, MetricSummary, ModelFamily, TrainResult, TrainSettings } from '../../../../shared/api/train.js';
 
 export interface SplitFiles {
   train: string;
@@ -55,6 +55,6 @@ export type WorkerMessage =
   | { type: 'runDone'; runId: string; result: RunResultMessage }
   /** One run failed (Auto goes on with the next candidate). */
   | { type: 'runFailed'; runId: string; message: string; cancelled: boolean }
-  | { type: 'done'; result: { runIds: string[]; bestRunId: string | null } }
+  | { type: 'done'; result: TrainResult }
   /** The whole request failed; `code` is a KilnError code when there is one. */
   | { type: 'failed'; message: string; code: string | null; cancelled: boolean };
