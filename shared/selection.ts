@@ -7,7 +7,7 @@ import type { SelectionScore } from './api/evaluation.js';
 
 export interface SelectionEntry {
   id: string;
-  /** The family id: `baseline` and the `linear` defaults are the references. */
+  /** The family id. */
   model: string;
   /** A few words for the messages, e.g. "GBDT". */
   name: string;
@@ -51,8 +51,8 @@ export function judgeSelection(higherIsBetter: boolean, entries: SelectionEntry[
 
   let chosen = best;
   let reason: string | null = null;
-  const reference = scored.find((entry) => entry.model === 'linear' && entry.selection.defaults);
-  if (reference && reference !== best && best.model !== 'baseline') {
+  const reference = scored.find((entry) => entry.selection.role === 'reference');
+  if (reference && reference !== best && best.selection.role !== 'baseline') {
     const spread = best.selection.std ?? 0;
     if (lead(best, reference) <= spread) {
       chosen = reference;
@@ -64,7 +64,7 @@ export function judgeSelection(higherIsBetter: boolean, entries: SelectionEntry[
 
   const warnings: string[] = [];
   const metric = chosen.selection.metric.toUpperCase();
-  const baseline = scored.find((entry) => entry.model === 'baseline');
+  const baseline = scored.find((entry) => entry.selection.role === 'baseline');
   if (baseline && baseline !== chosen) {
     const noise = chosen.selection.std ?? 0;
     if (lead(chosen, baseline) <= noise) {

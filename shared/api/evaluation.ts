@@ -180,6 +180,10 @@ export const SelectionMethod = z.enum(['crossValidation', 'holdout']);
 export type SelectionMethod = z.infer<typeof SelectionMethod>;
 
 /** The score a candidate was chosen by, and how far it can be trusted. */
+/** A family's part in Auto: a candidate, the reference model others must beat (the default linear model), or the baseline that ignores the features. */
+export const AutoRole = z.enum(['candidate', 'reference', 'baseline']);
+export type AutoRole = z.infer<typeof AutoRole>;
+
 export const SelectionScore = z.object({
   method: SelectionMethod,
   /** The main metric (auc, accuracy, rmse). */
@@ -193,6 +197,8 @@ export const SelectionScore = z.object({
   rows: count,
   /** The family's default settings (the default linear model is the reference Auto must beat). */
   defaults: z.boolean(),
+  /** The run's part in the choice: its family's role when it ran with the defaults, else a candidate. */
+  role: AutoRole,
 });
 export type SelectionScore = z.infer<typeof SelectionScore>;
 

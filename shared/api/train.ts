@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { JobHandle } from './core.js';
-import { RunDetails, SelectionMethod } from './evaluation.js';
+import { AutoRole, RunDetails, SelectionMethod } from './evaluation.js';
 import { Id, method } from './method.js';
 
 export const Task = z.enum(['binary', 'multiclass', 'regression']);
@@ -123,6 +123,8 @@ export const FamilyInfo = z.object({
   progressUnit: z.enum(['round', 'epoch']),
   /** Trains on the compute backend (tfjs); the others run natively on the CPU. */
   usesBackend: z.boolean(),
+  /** What Auto measures the others against, with this family's defaults: the reference model to beat, or the baseline that ignores the features. */
+  autoRole: AutoRole,
   fields: z.array(ParamField),
 });
 export type FamilyInfo = z.infer<typeof FamilyInfo>;

@@ -242,6 +242,7 @@ export async function fitCandidate(
         std: finite ? spreadOf(foldScores) : null,
         rows: crossValidation.rows,
         defaults: candidate.defaults ?? false,
+        role: candidate.defaults ? flavor.info.autoRole : 'candidate',
       };
     } else if (validation && prepared.y.valid) {
       const score = selectionScore(fitted, validation.summary, task);
@@ -253,6 +254,7 @@ export async function fitCandidate(
         std: null,
         rows: prepared.y.valid.length,
         defaults: candidate.defaults ?? false,
+        role: candidate.defaults ? flavor.info.autoRole : 'candidate',
       };
     }
 

@@ -15,6 +15,8 @@ function entry(id: string, model: string, mean: number, std: number, defaults = 
     std,
     rows,
     defaults,
+    // The roles the families give their defaults: the baseline's whatever its settings, the linear model's only with its defaults.
+    role: model === 'baseline' ? 'baseline' : model === 'linear' && defaults ? 'reference' : 'candidate',
   };
   return { id, model, name: model, selection };
 }
@@ -54,7 +56,16 @@ describe('Auto selection', () => {
         id: 'l',
         model: 'linear',
         name: 'Logistic',
-        selection: { method: 'holdout', metric: 'auc', foldScores: [0.85], mean: 0.85, std: null, rows: 105, defaults: true },
+        selection: {
+          method: 'holdout',
+          metric: 'auc',
+          foldScores: [0.85],
+          mean: 0.85,
+          std: null,
+          rows: 105,
+          defaults: true,
+          role: 'reference',
+        },
       },
     ]);
     expect(holdout.warnings.join(' ')).toMatch(/validation split has 105 rows/);

@@ -70,6 +70,7 @@ export const baselineFlavor = defineFlavor({
     description: 'Ignores the features: the most common class, or the mean. Any model worth keeping beats it.',
     progressUnit: 'epoch',
     usesBackend: false,
+    autoRole: 'baseline',
   },
   params: BaselineParams,
   fields: [],

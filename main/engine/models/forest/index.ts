@@ -78,6 +78,7 @@ export const forestFlavor = defineFlavor({
     description: 'Many deep trees on bootstrap samples, averaged; robust with little tuning.',
     progressUnit: 'round',
     usesBackend: false,
+    autoRole: 'candidate',
   },
   params: ForestParams,
   fields: [

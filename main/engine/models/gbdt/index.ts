@@ -81,6 +81,7 @@ export const gbdtFlavor = defineFlavor({
     description: 'Usually the strongest on tables; handles categories natively.',
     progressUnit: 'round',
     usesBackend: false,
+    autoRole: 'candidate',
   },
   params: GbdtParams,
   fields: [

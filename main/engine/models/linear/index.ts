@@ -48,6 +48,7 @@ export const linearFlavor = defineFlavor({
     description: 'Fast and easy to read; a baseline.',
     progressUnit: 'epoch',
     usesBackend: true,
+    autoRole: 'reference',
   },
   params: LinearParams,
   fields: [

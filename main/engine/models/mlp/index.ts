@@ -44,6 +44,7 @@ export const mlpFlavor = defineFlavor({
     description: 'A small neural network on the compute backend below.',
     progressUnit: 'epoch',
     usesBackend: true,
+    autoRole: 'candidate',
   },
   params: MlpParams,
   fields: [

@@ -37,8 +37,9 @@ function selectionCell(run: Run): string {
 
 /** The baseline and the default linear model are the references every other candidate is measured against. */
 function referenceTag(run: Run): string | null {
-  if (run.model === 'baseline') return 'ignores the features';
-  if (run.model === 'linear' && run.details?.selection?.defaults) return 'reference';
+  const role = run.details?.selection?.role;
+  if (role === 'baseline') return 'ignores the features';
+  if (role === 'reference') return 'reference';
   return null;
 }
 
