@@ -64,7 +64,13 @@ export function ExportStep({ projectId }: { projectId: string }) {
           <RunChooser runs={runs} runId={runId} disabled={exporting} onChoose={(id) => void chooseRun(id)} />
 
           <div className="export-actions">
-            <button type="button" className="button primary" onClick={() => void exportRun()} disabled={!runId || exporting}>
+            <button
+              type="button"
+              // Once a bundle exists, taking it away is the step's main action; exporting again is not.
+              className={`button${bundle ? '' : ' primary'}`}
+              onClick={() => void exportRun()}
+              disabled={!runId || exporting}
+            >
               {exporting ? 'Exporting…' : bundle ? 'Export again' : 'Export'}
             </button>
             <span className="muted">Writes the bundle and checks the ONNX model against the app on held-out rows.</span>
