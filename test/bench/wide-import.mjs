@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +22,7 @@ const rows = 50;
 
 const engineScript = `
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from ${JSON.stringify(join(root, 'dist', 'main', 'engine', 'engine.js'))};
 const home = mkdtempSync(join(tmpdir(), 'kiln-wide-home-'));
@@ -81,6 +81,12 @@ try {
   }
   console.log(
     `${columns.toLocaleString('en-US')} columns × ${rows} rows: ${result.state} in ${result.seconds.toFixed(1)} s, peak ${(peakKb / 1024).toFixed(0)} MB`,
+  );
+  // Shared machines make wall times move a lot: the load says how busy this one was.
+  console.log(
+    `load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(', ')}`,
   );
   console.log(`columns ${result.columns}, rows ${result.rows}${result.error ? `, error: ${result.error}` : ''}`);
   console.log(`progress events ${result.events.length}, backwards ${backwards}, largest row estimate ${largestEstimate}`);

@@ -268,3 +268,41 @@ describe('import corpus: kiln import --json', () => {
     120_000,
   );
 });
+
+describe('import: missing and distinct counts read from the Parquet footer', () => {
+  it('match count(DISTINCT) for nulls, repeats, text, dates, 0 and -0, and files of several row groups', async () => {
+    const { DuckPool } = await import('../../../main/engine/data/duckdb.js');
+    const { columnStats } = await import('../../../main/engine/data/csvImport.js');
+    const pool = new DuckPool(await tempDir('kiln-footer-tmp-'));
+    const names = ['small', 'text', 'wide', 'block', 'zeros', 'day', 'empty'];
+    const select = `SELECT CASE WHEN i % 5 = 0 THEN NULL ELSE i % 7 END AS small,
+        CASE WHEN i % 3 = 0 THEN NULL ELSE 'v' || (i % 11) END AS text,
+        i AS wide,
+        -- One value per row group of 1,000 rows: a row group's dictionary is not the file's.
+        'b' || (i // 1000) AS block,
+        CASE WHEN i % 2 = 0 THEN 0.0::DOUBLE ELSE -0.0::DOUBLE END AS zeros,
+        DATE '2026-01-01' + (i % 4)::INTEGER AS day,
+        NULL::VARCHAR AS empty
+      FROM range(5000) AS t(i)`;
+    try {
+      await pool.with(undefined, async (connection) => {
+        for (const rowGroupSize of [100_000, 1000]) {
+          const path = join(folder, `footer-${rowGroupSize}.parquet`);
+          await connection.run(`COPY (${select}) TO '${path}' (FORMAT parquet, ROW_GROUP_SIZE ${rowGroupSize})`);
+          const expected = (
+            await connection.runAndReadAll(
+              `SELECT ${names.map((name) => `count(*) - count("${name}"), count(DISTINCT "${name}")`).join(', ')} FROM '${path}'`,
+            )
+          )
+            .getRows()[0]
+            ?.map(Number);
+          const stats = await columnStats(connection, path, names);
+          expect(stats.rows).toBe(5000);
+          expect(names.flatMap((_, index) => [stats.missing[index], stats.distinct[index]])).toEqual(expected);
+        }
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+});
