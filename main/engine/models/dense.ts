@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { doubleTensor, type GraphBuilder } from '../export/onnx/graph.js';
 import { denseColumnNames, encodeDense } from '../train/data/preprocess.js';
-import type { PreprocessingSpec, RawColumns } from '../train/types.js';
+import type { PreprocessingSpec, RawColumns, RecordedParams } from '../train/types.js';
+import { meanRecorded } from './flavor.js';
 import { marginCount, modelProblem, predictionsFromMargins } from './outputs.js';
 
 export const Activation = z.enum(['relu', 'sigmoid', 'softmax', 'linear']);
@@ -101,4 +102,10 @@ export function denseOnnx(graph: GraphBuilder, layers: DenseLayer[], features: s
     if (index + 1 < layers.length) current = graph.node('Relu', [current]);
   });
   return current;
+}
+
+/** The neural families' refit after cross-validation: the epoch early stopping kept on the folds, as there is nothing to stop by on every row. */
+export function refitToBestEpoch<P extends { epochs: number; patience: number }>(params: P, folds: RecordedParams[]): P {
+  const epochs = meanRecorded(folds, 'bestEpoch');
+  return epochs === null ? params : { ...params, epochs: Math.max(1, Math.min(1000, Math.round(epochs))), patience: 0 };
 }

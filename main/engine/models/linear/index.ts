@@ -4,8 +4,8 @@
  * on mini-batches and stopped early on the validation loss.
  */
 import { z } from 'zod';
-import { checkDense, DenseLayer, denseOnnx, densePredict, outputActivation } from '../dense.js';
-import { defineFlavor, isSmallData, meanRecorded } from '../flavor.js';
+import { checkDense, DenseLayer, denseOnnx, densePredict, outputActivation, refitToBestEpoch } from '../dense.js';
+import { defineFlavor, isSmallData } from '../flavor.js';
 
 export const LinearParams = z
   .object({
@@ -93,11 +93,7 @@ export const linearFlavor = defineFlavor({
       const l2 = pick(random, isSmallData(context) ? [1e-3, 3e-3, 1e-2, 3e-2, 0.1] : [1e-6, 1e-5, 1e-4, 1e-3, 1e-2]);
       return { params: { ...base, l2 }, label: `linear l2 ${l2}` };
     },
-    // The epoch early stopping kept on the folds, as there is nothing to stop by on every row.
-    refit: (params, folds) => {
-      const epochs = meanRecorded(folds, 'bestEpoch');
-      return epochs === null ? params : { ...params, epochs: Math.max(1, Math.min(1000, Math.round(epochs))), patience: 0 };
-    },
+    refit: refitToBestEpoch,
   },
   divergenceHint: (params) => `Try a lower learning rate (it is ${params.learningRate}).`,
   async fit(data, params, context) {

@@ -4,8 +4,8 @@
  * optional inverse-frequency class weights for imbalanced targets.
  */
 import { z } from 'zod';
-import { checkDense, DenseLayer, denseOnnx, densePredict, outputActivation } from '../dense.js';
-import { defineFlavor, isSmallData, meanRecorded } from '../flavor.js';
+import { checkDense, DenseLayer, denseOnnx, densePredict, outputActivation, refitToBestEpoch } from '../dense.js';
+import { defineFlavor, isSmallData } from '../flavor.js';
 
 export const MlpParams = z
   .object({
@@ -125,11 +125,7 @@ export const mlpFlavor = defineFlavor({
       };
       return { params, label: `mlp ${params.layers}×${params.width}, dropout ${params.dropout}, lr ${params.learningRate}` };
     },
-    // The epoch early stopping kept on the folds, as there is nothing to stop by on every row.
-    refit: (params, folds) => {
-      const epochs = meanRecorded(folds, 'bestEpoch');
-      return epochs === null ? params : { ...params, epochs: Math.max(1, Math.min(1000, Math.round(epochs))), patience: 0 };
-    },
+    refit: refitToBestEpoch,
   },
   divergenceHint: (params) => `Try a lower learning rate (it is ${params.learningRate}).`,
   async fit(data, params, context) {
