@@ -167,6 +167,8 @@ describeInChromium('Auto on a small sample in Chromium', { failureScreenshot: 't
     await leaderboard.waitFor({ timeout: 120_000 });
     await leaderboard.getByText('★ Best').waitFor({ timeout: 180_000 });
     await expect.poll(() => leaderboard.locator('.run-status', { hasText: /Running/ }).count(), { timeout: 180_000 }).toBe(0);
+    // While Auto searches the star marks the best score so far; Auto's own choice is starred once the job has finished.
+    await live.getByText(/^Trained and scored/).waitFor({ timeout: 60_000 });
     // Selected on 5 folds: the score column says so and shows each spread.
     await leaderboard.getByRole('columnheader', { name: '5-fold CV AUC' }).waitFor();
     const baseline = leaderboard.locator('tr[data-model=baseline]');
