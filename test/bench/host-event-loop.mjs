@@ -144,6 +144,7 @@ async function runBench() {
     // The floor: the same figures with no job running, which on a shared machine is not zero.
     child.send('start-idle');
     await next('started');
+    // A fixed sampling window, not a wait for something to happen: the idle floor is measured over 2 s.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     child.send('stop');
     const { round: idle } = await next('figures');

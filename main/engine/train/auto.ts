@@ -17,11 +17,7 @@ import { flavorOf, flavors } from '../models/registry.js';
 import { fitCandidate, type Candidate, type CandidateOutcome, type PipelineEnvironment } from './candidate.js';
 import { mainMetric } from './evaluation.js';
 import { CROSS_VALIDATION_ROWS, crossValidationData, DEFAULT_FOLDS, type CrossValidation } from './folds.js';
-import { mulberry32 } from './random.js';
-
-function pick<T>(random: () => number, values: readonly T[]): T {
-  return values[Math.floor(random() * values.length)] as T;
-}
+import { mulberry32, pick } from './random.js';
 
 function asCandidate(flavor: Flavor, base: TrainSettings, draw: { params: TrainSettings[ModelFamily]; label: string }): Candidate {
   return { family: flavor.id, settings: { ...base, [flavor.id]: draw.params }, label: draw.label };

@@ -10,6 +10,7 @@ import type { DatasetColumn } from '../export/onnx/pipeline.js';
 import type { TrainingProfile } from '../export/onnx/profile.js';
 import type { RawRow } from '../export/onnx/rows.js';
 import type { ParityReport } from '../export/parity.js';
+import type { ProfileRequest } from '../data/profile.js';
 import type { PreprocessingSpec } from '../train/types.js';
 
 export interface ExportComputeRequest {
@@ -40,15 +41,8 @@ export interface ExportComputeResult {
   sampleRows: RawRow[];
 }
 
-export interface ProfileComputeRequest {
-  parquetPath: string;
-  datasetId: string;
-  version: string;
-  optionsHash: string;
-  rowCount: number;
-  columnCount: number;
-  target: string | null;
-  sample: number | null;
+/** The profile's own request, less the job (the worker reports through its task context). */
+export interface ProfileComputeRequest extends Omit<ProfileRequest, 'job'> {
   /** A folder the parent created for this task alone, for DuckDB to spill into. */
   workDir: string;
 }

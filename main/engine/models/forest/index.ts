@@ -19,6 +19,7 @@ import type { PreparedData } from '../../train/types.js';
 import { checkEnsembleAgainstSpec, ensembleOutputs } from '../ensemble.js';
 import { defineFlavor, isSmallData } from '../flavor.js';
 import { bothColumns, modelProblem } from '../outputs.js';
+import { pick } from '../../train/random.js';
 
 export const ForestParams = z
   .object({
@@ -57,10 +58,6 @@ export function featuresPerSplit(choice: ForestParams['featuresPerSplit'], count
             ? count / 2
             : count;
   return Math.min(count, Math.max(1, Math.round(raw)));
-}
-
-function pick<T>(random: () => number, values: readonly T[]): T {
-  return values[Math.floor(random() * values.length)] as T;
 }
 
 function scoreSplit(model: ForestArtifact, task: Task, data: PreparedData, split: 'train' | 'valid' | 'test'): Float64Array {

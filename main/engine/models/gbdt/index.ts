@@ -22,6 +22,7 @@ import type { PreparedData } from '../../train/types.js';
 import { checkEnsembleAgainstSpec, ensembleOutputs } from '../ensemble.js';
 import { defineFlavor, isSmallData, meanRecorded } from '../flavor.js';
 import { bothColumns, modelProblem, predictionsFromMargins } from '../outputs.js';
+import { pick } from '../../train/random.js';
 
 /** More rounds for the refit on train + validation, in proportion to the rows it adds; measured on adult. */
 export const REFIT_ROUND_FACTOR = 1.15;
@@ -59,10 +60,6 @@ export function learnerParams(task: Task, classes: string[], params: GbdtParams,
     earlyStoppingRounds: params.earlyStoppingRounds,
     seed,
   };
-}
-
-function pick<T>(random: () => number, values: readonly T[]): T {
-  return values[Math.floor(random() * values.length)] as T;
 }
 
 function scoreSplit(model: GbdtModel, task: Task, data: PreparedData, split: 'train' | 'valid' | 'test'): Float64Array {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { checkDense, DenseLayer, denseOnnx, densePredict, outputActivation, refitToBestEpoch } from '../dense.js';
 import { defineFlavor, isSmallData } from '../flavor.js';
+import { pick } from '../../train/random.js';
 
 export const LinearParams = z
   .object({
@@ -33,10 +34,6 @@ export type LinearArtifact = z.infer<typeof LinearArtifact>;
 
 function layersOf(artifact: LinearArtifact): DenseLayer[] {
   return [{ weights: artifact.weights, bias: artifact.bias, activation: artifact.link }];
-}
-
-function pick<T>(random: () => number, values: readonly T[]): T {
-  return values[Math.floor(random() * values.length)] as T;
 }
 
 export const linearFlavor = defineFlavor({

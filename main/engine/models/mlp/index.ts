@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { checkDense, DenseLayer, denseOnnx, densePredict, outputActivation, refitToBestEpoch } from '../dense.js';
 import { defineFlavor, isSmallData } from '../flavor.js';
+import { pick } from '../../train/random.js';
 
 export const MlpParams = z
   .object({
@@ -31,10 +32,6 @@ export const MlpArtifact = z.object({
   layers: z.array(DenseLayer),
 });
 export type MlpArtifact = z.infer<typeof MlpArtifact>;
-
-function pick<T>(random: () => number, values: readonly T[]): T {
-  return values[Math.floor(random() * values.length)] as T;
-}
 
 export const mlpFlavor = defineFlavor({
   id: 'mlp',
