@@ -193,6 +193,8 @@ describeInChromium('Export in Chromium', { failureScreenshot: 'export-failure.pn
       .getByRole('button', { name: 'Check again' })
       .click()
       .catch(() => undefined);
+    // The next test reads the badge at once: wait until the answer routed above is gone from the step.
+    await expect.poll(() => page.getByText('The engine stopped (test).').count(), { timeout: 15_000 }).toBe(0);
   }, 60_000);
 
   it('builds the image, runs it, sends a test row, reads the logs and stops it', async (context) => {
